@@ -1,0 +1,1 @@
+"""The candidate (experimental) lane: real providers, registered at run time."""

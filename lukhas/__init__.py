@@ -1,0 +1,1 @@
+"""The accepted (production) lane."""

@@ -1,0 +1,1 @@
+"""LUKHAS gate: a pytest plugin that gates promotion from the experimental lane."""
