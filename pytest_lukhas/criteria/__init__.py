@@ -1,0 +1,1 @@
+"""One module per acceptance criterion; each turns the run's evidence into a Verdict."""

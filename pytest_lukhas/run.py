@@ -1,0 +1,28 @@
+"""One gate run inside a pytest session: load the lanes and slices, then judge them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import gate
+from .lanes import LaneConfig, load_lanes
+from .manifests import Slice, discover_slices
+from .verdicts import GateResult
+
+
+@dataclass
+class GateRun:
+    config: LaneConfig
+    slices: list[Slice]
+    result: GateResult | None = field(default=None)
+
+    @classmethod
+    def start(cls, repo_root: Path, config_path: Path, accepted_lane: str | None) -> GateRun:
+        """Raises :class:`~pytest_lukhas.problems.ConfigError` when the lanes config is bad."""
+        config = load_lanes(config_path, repo_root, accepted_lane=accepted_lane)
+        return cls(config, discover_slices(config))
+
+    def finish(self) -> GateResult:
+        self.result = gate.evaluate(self.config, self.slices)
+        return self.result

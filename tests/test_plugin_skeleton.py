@@ -1,0 +1,121 @@
+"""The plugin on small generated repositories (pytester), with lane names of their own."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+CONFIG = """\
+lanes:
+  - name: prod
+    root: prod/
+    import_rules: {deny_from: ["labs/**"]}
+    promotion: {from: labs}
+  - name: labs
+    root: labs/
+"""
+
+MANIFEST = {
+    "module": "prod.billing",
+    "capabilities": ["charge"],
+    "feature_flag": "FEATURE_BILLING",
+    "slas": {"p95_ms": 50},
+    "matriz_emit_points": ["DECISION:billing:charge"],
+}
+
+
+@pytest.fixture
+def repo(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makefile(".yaml", **{"ops/matriz": CONFIG})
+    pytester.makepyfile(**{
+        "prod/__init__": "",
+        "prod/billing/__init__": "",
+        "prod/billing/api": "def charge():\n    return 1\n",
+        "prod/billing/tests/__init__": "",
+        "prod/billing/tests/test_api": "def test_charge():\n    assert True\n",
+        "labs/__init__": "",
+    })  # fmt: skip
+    (pytester.path / "prod/billing/MODULE_MANIFEST.json").write_text(json.dumps(MANIFEST))
+    return pytester
+
+
+def test_without_the_gate_the_plugin_stays_out_of_the_way(pytester):
+    pytester.makepyfile(test_x="def test_x():\n    assert True\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    assert "lukhas gate" not in result.stdout.str()
+
+
+def test_gate_prints_a_row_per_slice_with_lane_green(repo):
+    result = repo.runpytest("--lukhas-gate")
+    result.stdout.fnmatch_lines([
+        "*= lukhas gate =*",
+        "slice*lane*imports*matriz*tests*sla*dry-run*",
+        "prod.billing*pass*n/i*n/i*n/i*n/i*n/i*",
+        "n/i: not implemented, counted red: *",
+        "lukhas gate: RED",
+    ])  # fmt: skip
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert all(len(line) <= 100 for line in result.stdout.lines[-10:])
+
+
+def test_broken_manifest_turns_the_lane_cell_red_with_the_pointer(repo):
+    bad = {**MANIFEST, "slas": {"p95_ms": "fast"}}
+    (repo.path / "prod/billing/MODULE_MANIFEST.json").write_text(json.dumps(bad))
+    result = repo.runpytest("--lukhas-gate")
+    result.stdout.fnmatch_lines([
+        "prod.billing*FAIL*",
+        "*billing lane: manifest invalid: expected number*",
+        "*at prod/billing/MODULE_MANIFEST.json at /slas/p95_ms",
+    ])  # fmt: skip
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_manifest_in_the_wrong_folder_is_red(repo):
+    (repo.path / "prod/billing/MODULE_MANIFEST.json").write_text(
+        json.dumps({**MANIFEST, "module": "prod.payments"})
+    )
+    result = repo.runpytest("--lukhas-gate")
+    result.stdout.fnmatch_lines(["*lane: manifest invalid: 'module' is 'prod.payments'*"])
+
+
+def test_no_slices_is_red_not_vacuously_green(repo):
+    (repo.path / "prod/billing/MODULE_MANIFEST.json").unlink()
+    result = repo.runpytest("--lukhas-gate")
+    result.stdout.fnmatch_lines(["*repo slices_found: no MODULE_MANIFEST.json under prod/*"])
+    assert result.ret != pytest.ExitCode.OK
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("lanes:\n  - name: prod\n    root: prod/\n    colour: red\n",
+         "ops/matriz.yaml:2 at /lanes/0: error: unknown key(s) 'colour'*"),
+        ("lanes: [\n", "ops/matriz.yaml:*: error: invalid YAML*"),
+        ("lanes:\n  - name: a\n    root: prod/\n  - name: b\n    root: labs/\n",
+         "*cannot tell which lane is the accepted*"),
+    ],
+)  # fmt: skip
+def test_broken_config_is_a_usage_error_without_traceback(repo, config, expected):
+    (repo.path / "ops/matriz.yaml").write_text(config)
+    result = repo.runpytest("--lukhas-gate")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*lukhas gate: the configuration is invalid:*", expected])
+    output = result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in output and "INTERNALERROR" not in output
+
+
+def test_config_option_and_ini_keys(repo):
+    (repo.path / "ops/matriz.yaml").rename(repo.path / "lanes.yaml")
+    repo.makeini("[pytest]\nlukhas_config = lanes.yaml\nlukhas_accepted_lane = prod\n")
+    result = repo.runpytest("--lukhas-gate")
+    result.stdout.fnmatch_lines(["prod.billing*pass*"])
+    result = repo.runpytest("--lukhas-gate", "--lukhas-config", "missing.yaml")
+    result.stderr.fnmatch_lines(["missing.yaml: error: file not found*"])
+
+
+def test_markers_are_registered(pytester):
+    result = pytester.runpytest("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.sla*", "@pytest.mark.feature_matrix*",
+                                 "@pytest.mark.dry_run*", "@pytest.mark.matriz*"])  # fmt: skip
