@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .criteria import lane
+from .evidence import Evidence
 from .lanes import LaneConfig
 from .manifests import MANIFEST_NAME, Slice
 from .verdicts import Criterion, GateResult, SliceVerdicts, Status, Verdict
 
 NOT_YET = "not implemented yet: the gate cannot vouch for it"
 
+Evaluator = Callable[[Slice, LaneConfig, Evidence], Verdict]
 
-def evaluate(config: LaneConfig, slices: list[Slice]) -> GateResult:
-    per_slice = tuple(_slice_verdicts(s, config) for s in slices)
+# One evaluator per criterion; a criterion without one is reported red as not implemented.
+EVALUATORS: dict[Criterion, Evaluator] = {
+    Criterion.LANE: lane.evaluate,
+}
+
+
+def evaluate(config: LaneConfig, slices: list[Slice], evidence: Evidence) -> GateResult:
+    per_slice = tuple(_slice_verdicts(s, config, evidence) for s in slices)
     return GateResult(per_slice, tuple(_repo_checks(config, slices)))
 
 
-def _slice_verdicts(slice_: Slice, config: LaneConfig) -> SliceVerdicts:
-    verdicts = [lane.evaluate(slice_, config)]
-    verdicts += [
-        Verdict(criterion, Status.NOT_IMPLEMENTED, NOT_YET)
-        for criterion in Criterion
-        if criterion is not Criterion.LANE
+def _slice_verdicts(slice_: Slice, config: LaneConfig, evidence: Evidence) -> SliceVerdicts:
+    verdicts = [
+        EVALUATORS[c](slice_, config, evidence)
+        if c in EVALUATORS
+        else Verdict(c, Status.NOT_IMPLEMENTED, NOT_YET)
+        for c in Criterion
     ]
     return SliceVerdicts(slice_, tuple(verdicts))
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import gate
+from .evidence import Evidence
 from .lanes import LaneConfig, load_lanes
 from .manifests import Slice, discover_slices
 from .verdicts import GateResult
@@ -15,6 +16,7 @@ from .verdicts import GateResult
 class GateRun:
     config: LaneConfig
     slices: list[Slice]
+    evidence: Evidence = field(default_factory=Evidence)
     result: GateResult | None = field(default=None)
 
     @classmethod
@@ -24,5 +26,5 @@ class GateRun:
         return cls(config, discover_slices(config))
 
     def finish(self) -> GateResult:
-        self.result = gate.evaluate(self.config, self.slices)
+        self.result = gate.evaluate(self.config, self.slices, self.evidence)
         return self.result

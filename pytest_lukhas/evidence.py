@@ -1,0 +1,14 @@
+"""What a gate run observed, gathered by the plugin's collectors for the criteria to judge.
+
+Each criterion reads the part it needs; a part that was never gathered is None, and the
+criterion then fails closed ("not measured", "not checked") instead of passing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Evidence:
+    """Filled in during the pytest session; one attribute per kind of evidence."""
