@@ -1,0 +1,1 @@
+"""The PR artifact bundle: writing it, verifying it, comparing two of them."""
