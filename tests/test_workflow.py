@@ -21,7 +21,9 @@ def workflow() -> dict:
     return data
 
 
-@pytest.mark.parametrize("schema", ["vendor.github-workflows", "custom.github-workflows-require-timeout"])
+@pytest.mark.parametrize(
+    "schema", ["vendor.github-workflows", "custom.github-workflows-require-timeout"]
+)
 def test_workflow_is_valid_against_the_bundled_schemas(schema):
     done = subprocess.run(
         [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, str(WORKFLOW)],
@@ -40,7 +42,9 @@ def test_triggers_without_path_filters(workflow):
 def test_gate_runs_on_both_pythons_and_uploads_a_sha_bound_bundle(workflow):
     gate = workflow["jobs"]["gate"]
     assert gate["strategy"]["matrix"]["python"] == ["3.11", "3.12"]
-    upload = next(s for s in gate["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
+    upload = next(
+        s for s in gate["steps"] if s.get("uses", "").startswith("actions/upload-artifact")
+    )
     assert upload["with"]["name"] == "lukhas-gate-${{ env.LUKHAS_SHA }}-py${{ matrix.python }}"
     assert upload["if"] == "always()"
     assert "pull_request.head.sha" in gate["env"]["LUKHAS_SHA"]
