@@ -149,8 +149,9 @@ def test_failing_sink_never_breaks_the_call_and_is_counted_and_warned_once():
     add_sink(broken)
     before = sink_errors()
     with capture() as nodes:
-        with pytest.warns(RuntimeWarning, match="sink .*broken.* raised OSError: disk full"):
+        with pytest.warns(RuntimeWarning, match="sink .*broken.* raised OSError: disk full") as w:
             assert call(5) == 5
+        assert w[0].filename == __file__  # points at the instrumented function's caller
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             assert call(6) == 6  # counted, not warned again

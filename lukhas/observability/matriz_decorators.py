@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from time import perf_counter
 from typing import Any, TypeVar
 
-from lukhas.observability.matriz_emit import EmitPoint, node_emitter
+from lukhas.observability.matriz_emit import EmitPoint, Emitter, node_emitter
 from lukhas.observability.sinks import active_sinks
 from lukhas.observability.tracing import new_trace_id, trace_id_var
 
@@ -62,7 +62,7 @@ def instrument(
 # microsecond per call (see BENCHMARKS.md).
 
 
-def _wrapper(func: Callable[..., Any], emit: Callable[..., None]) -> Callable[..., Any]:
+def _wrapper(func: Callable[..., Any], emit: Emitter) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         sinks = active_sinks()
@@ -89,7 +89,7 @@ def _wrapper(func: Callable[..., Any], emit: Callable[..., None]) -> Callable[..
     return wrapper
 
 
-def _async_wrapper(func: Callable[..., Any], emit: Callable[..., None]) -> Callable[..., Any]:
+def _async_wrapper(func: Callable[..., Any], emit: Emitter) -> Callable[..., Any]:
     @functools.wraps(func)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         sinks = active_sinks()

@@ -102,5 +102,6 @@ def sink_failed(sink: Sink, exc: Exception) -> None:
 
 def _warn(message: str) -> None:
     # Under -W error a warning raises; instrumentation must still not break the call.
+    # stacklevel 5: the line that called the instrumented function.
     with suppress(Exception):
-        warnings.warn(message, RuntimeWarning, stacklevel=4)
+        warnings.warn(message, RuntimeWarning, stacklevel=5)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 DEFAULT_TENANT = "default"
-MAX_TRACE_ID_LENGTH = 64  # keeps node ids ("LT-<trace>#N<n>") within the schema's 128
+MAX_ID_LENGTH = 64  # of trace ids and tenants: keeps node ids ("LT-<trace>#N<n>") within 128
 
 trace_id_var: ContextVar[str | None] = ContextVar("lukhas_matriz_trace_id", default=None)
 tenant_var: ContextVar[str] = ContextVar("lukhas_matriz_tenant", default=DEFAULT_TENANT)
@@ -72,7 +72,6 @@ def trace(trace_id: str | None = None, *, tenant: str | None = None) -> Iterator
 def _checked(name: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{name} must be a non-empty string, got {value!r}")
-    if len(value) > MAX_TRACE_ID_LENGTH:
-        limit = MAX_TRACE_ID_LENGTH
-        raise ValueError(f"{name} must be at most {limit} characters, got {len(value)}")
+    if len(value) > MAX_ID_LENGTH:
+        raise ValueError(f"{name} must be at most {MAX_ID_LENGTH} characters, got {len(value)}")
     return value
