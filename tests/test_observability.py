@@ -167,6 +167,11 @@ def test_invalid_emit_point_fields_are_refused(kwargs, problem):
         instrument("DECISION", **kwargs)(lambda: None)
 
 
+def test_a_single_string_is_not_taken_for_a_list_of_scopes():
+    with pytest.raises(TypeError, match="consent_scopes must be a sequence"):
+        instrument("CONSENT", label="x", consent_scopes="profile.read")(lambda: None)
+
+
 def test_generator_functions_are_refused():
     def numbers():
         yield 1

@@ -37,6 +37,8 @@ def instrument(
                 f"instrument cannot wrap generator function {func.__qualname__}: its call only "
                 "creates the generator; instrument the function that consumes it instead"
             )
+        if isinstance(consent_scopes, str):  # would become one scope per character
+            raise TypeError(f"consent_scopes must be a sequence of scopes, got {consent_scopes!r}")
         # Validated here, at decoration time, so a typo fails at import rather than per call.
         point = EmitPoint(
             type=ntype,
