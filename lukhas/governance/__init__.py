@@ -1,0 +1,1 @@
+"""Governance slices of the accepted lane."""

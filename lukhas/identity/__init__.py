@@ -1,0 +1,1 @@
+"""Identity slices of the accepted lane."""

@@ -1,0 +1,12 @@
+"""What a passkey (WebAuthn) verification provider must offer."""
+
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+
+@runtime_checkable
+class PasskeyProvider(Protocol):
+    def verify(self, assertion: Mapping[str, Any]) -> dict[str, Any]:
+        """Verify a WebAuthn assertion; answer with ``ok``, ``provider`` and ``mode``
+        (``"live"`` for a real verifier)."""
+        ...

@@ -1,0 +1,1 @@
+"""Orchestration slices of the accepted lane."""
