@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 
 from . import report
+from .evidence import REPORT_ATTR, item_data
 from .lanes import DEFAULT_CONFIG
 from .problems import ConfigError
 from .run import GateRun
-
-GATE_RUN = pytest.StashKey[GateRun]()
 
 MARKERS = (
     "sla(p95_ms=None, p99_ms=None, samples=200): assert a latency budget with stated confidence",
@@ -54,29 +53,46 @@ def pytest_configure(config: pytest.Config) -> None:
     root = config.rootpath
     config_path = root / (config.getoption("lukhas_config") or config.getini("lukhas_config"))
     try:
-        config.stash[GATE_RUN] = GateRun.start(
-            root, Path(config_path), config.getini("lukhas_accepted_lane") or None
-        )
+        run = GateRun.start(root, Path(config_path), config.getini("lukhas_accepted_lane") or None)
     except ConfigError as exc:
         raise pytest.UsageError("lukhas gate: the configuration is invalid:\n" + str(exc)) from None
+    config.pluginmanager.register(GateHooks(run, config), "lukhas-gate-run")
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    run = session.config.stash.get(GATE_RUN, None)
-    if run is None:
-        return
-    result = run.finish()
-    if not result.green and session.exitstatus == pytest.ExitCode.OK:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> object:
+    """Attach the test's evidence to its report, so it also travels from xdist workers."""
+    test_report = yield
+    setattr(test_report, REPORT_ATTR, dict(item_data(item)))
+    return test_report
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    run = terminalreporter.config.stash.get(GATE_RUN, None)
-    if run is None or run.result is None:
-        return
-    terminalreporter.section("lukhas gate")
-    for problem in run.config.warnings:
-        terminalreporter.write_line(str(problem), yellow=True)
-    for line in report.render(run.result):
-        terminalreporter.write_line(line)
+class GateHooks:
+    """The hooks of one gate run; registered only under ``--lukhas-gate``."""
+
+    def __init__(self, run: GateRun, config: pytest.Config) -> None:
+        self.run = run
+        self.is_worker = hasattr(config, "workerinput")
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.run.record(report)
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.run.deselect([item.nodeid for item in items])
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.is_worker:
+            return
+        result = self.run.finish()
+        if not result.green and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.run.result is None:
+            return
+        terminalreporter.section("lukhas gate")
+        for problem in self.run.config.warnings:
+            terminalreporter.write_line(str(problem), yellow=True)
+        for line in report.render(self.run.result):
+            terminalreporter.write_line(line)

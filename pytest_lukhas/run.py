@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from . import gate
 from .evidence import Evidence
 from .lanes import LaneConfig, load_lanes
@@ -24,6 +26,13 @@ class GateRun:
         """Raises :class:`~pytest_lukhas.problems.ConfigError` when the lanes config is bad."""
         config = load_lanes(config_path, repo_root, accepted_lane=accepted_lane)
         return cls(config, discover_slices(config))
+
+    def record(self, report: pytest.TestReport) -> None:
+        """Take one phase's report (on the controller when tests run on xdist workers)."""
+        self.evidence.record(report, report.nodeid.split("::", 1)[0])
+
+    def deselect(self, nodeids: list[str]) -> None:
+        self.evidence.deselected += nodeids
 
     def finish(self) -> GateResult:
         self.result = gate.evaluate(self.config, self.slices, self.evidence)
