@@ -58,7 +58,9 @@ class Evidence:
     """Filled in during the pytest session; one attribute per kind of evidence."""
 
     tests: dict[str, TestRecord] = field(default_factory=dict)
-    deselected: list[str] = field(default_factory=list)
+    collected: set[str] = field(default_factory=set)
+    deselected: set[str] = field(default_factory=set)
+    narrowing_options: tuple[str, ...] = ()  # -k, -m, --lf, ... when given
 
     def record(self, report: pytest.TestReport, path: str) -> TestRecord:
         record = self.tests.setdefault(report.nodeid, TestRecord(report.nodeid, path))

@@ -11,6 +11,9 @@ from .evidence import REPORT_ATTR, item_data
 from .lanes import DEFAULT_CONFIG
 from .problems import ConfigError
 from .run import GateRun
+from .selection import narrowing_options
+
+WORKER_DESELECTED = "lukhas_deselected"
 
 MARKERS = (
     "sla(p95_ms=None, p99_ms=None, samples=200): assert a latency budget with stated confidence",
@@ -35,6 +38,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help=f"lanes and import rules (default: ini lukhas_config, else {DEFAULT_CONFIG})",
     )
+    group.addoption(
+        "--lukhas-slice",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="gate only this slice (module, path or last name); repeatable",
+    )
     parser.addini(
         "lukhas_config", "path of the lanes config, relative to rootdir", default=DEFAULT_CONFIG
     )
@@ -53,9 +63,15 @@ def pytest_configure(config: pytest.Config) -> None:
     root = config.rootpath
     config_path = root / (config.getoption("lukhas_config") or config.getini("lukhas_config"))
     try:
-        run = GateRun.start(root, Path(config_path), config.getini("lukhas_accepted_lane") or None)
+        run = GateRun.start(
+            root,
+            Path(config_path),
+            config.getini("lukhas_accepted_lane") or None,
+            config.getoption("lukhas_slice"),
+        )
     except ConfigError as exc:
         raise pytest.UsageError("lukhas gate: the configuration is invalid:\n" + str(exc)) from None
+    run.evidence.narrowing_options = narrowing_options(config)
     config.pluginmanager.register(GateHooks(run, config), "lukhas-gate-run")
 
 
@@ -72,6 +88,7 @@ class GateHooks:
 
     def __init__(self, run: GateRun, config: pytest.Config) -> None:
         self.run = run
+        self.config = config
         self.is_worker = hasattr(config, "workerinput")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -80,9 +97,23 @@ class GateHooks:
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.run.deselect([item.nodeid for item in items])
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.run.collected([item.nodeid for item in session.items])
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, ids: list[str]) -> None:
+        self.run.collected(list(ids))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: object) -> None:
+        output = getattr(node, "workeroutput", {})
+        self.run.deselect(output.get(WORKER_DESELECTED, []))
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.is_worker:
+            # Deselection happens on workers; the controller hears of it in testnodedown.
+            self.config.workeroutput[WORKER_DESELECTED] = sorted(self.run.evidence.deselected)  # type: ignore[attr-defined]
             return
         result = self.run.finish()
         if not result.green and session.exitstatus == pytest.ExitCode.OK:
