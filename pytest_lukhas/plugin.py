@@ -45,6 +45,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         help="gate only this slice (module, path or last name); repeatable",
     )
+    group.addoption(
+        "--lukhas-bundle",
+        default=None,
+        metavar="DIR",
+        help="write the PR artifact bundle to DIR/lukhas-gate-<sha>/ (default: ini "
+        "lukhas_bundle_dir; none when unset)",
+    )
+    parser.addini(
+        "lukhas_bundle_dir", "where --lukhas-gate writes its bundle when no option says", default=""
+    )
     parser.addini(
         "lukhas_config", "path of the lanes config, relative to rootdir", default=DEFAULT_CONFIG
     )
@@ -55,6 +65,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before junitxml and pytest-benchmark read their options
 def pytest_configure(config: pytest.Config) -> None:
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
@@ -72,6 +83,11 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as exc:
         raise pytest.UsageError("lukhas gate: the configuration is invalid:\n" + str(exc)) from None
     run.evidence.narrowing_options = narrowing_options(config)
+    bundle_dir = config.getoption("lukhas_bundle") or config.getini("lukhas_bundle_dir")
+    if bundle_dir and not hasattr(config, "workerinput"):
+        bundle = run.open_bundle(config.rootpath / bundle_dir)
+        if not config.option.xmlpath:
+            config.option.xmlpath = str(bundle.junit_path)
     config.pluginmanager.register(GateHooks(run, config), "lukhas-gate-run")
 
 
@@ -109,6 +125,16 @@ class GateHooks:
         output = getattr(node, "workeroutput", {})
         self.run.deselect(output.get(WORKER_DESELECTED, []))
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self) -> object:
+        result = yield
+        bundle = self.run.bundle
+        benchmarks = getattr(self.config, "_benchmarksession", None)  # pytest-benchmark's own
+        if bundle and benchmarks is not None and benchmarks.benchmarks and not benchmarks.json:
+            # Asked for only when benchmarks ran, so pytest-benchmark never warns of an empty file.
+            benchmarks.json = bundle.benchmarks_path
+        return result
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.is_worker:
@@ -118,6 +144,9 @@ class GateHooks:
         result = self.run.finish()
         if not result.green and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        self.run.write_bundle(
+            _path_option(self.config, "xmlpath"), _path_option(self.config, "benchmark_json")
+        )
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if self.run.result is None:
@@ -127,3 +156,10 @@ class GateHooks:
             terminalreporter.write_line(str(problem), yellow=True)
         for line in report.render(self.run.result):
             terminalreporter.write_line(line)
+        if self.run.bundle_path is not None:
+            terminalreporter.write_line(f"bundle: {self.run.bundle_path}")
+
+
+def _path_option(config: pytest.Config, dest: str) -> Path | None:
+    value = getattr(config.option, dest, None)
+    return Path(value) if value else None

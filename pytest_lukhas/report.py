@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .verdicts import Criterion, GateResult, SliceVerdicts, Status, Verdict
+from .verdicts import Criterion, GateResult, Status, Verdict
 
 WIDTH = 100
 _MARK = {Status.PASS: "pass", Status.FAIL: "FAIL", Status.NOT_IMPLEMENTED: "n/i"}
@@ -27,14 +27,15 @@ def _number(value: float) -> str:
     return f"{value:.3g}" if value < 100 else f"{value:.0f}"
 
 
-def test_counts(row: SliceVerdicts) -> str:
-    details = row.get(Criterion.TESTS).details
+def counts_text(tests_details: dict) -> str:
+    """``passed/total`` from the tests criterion's details."""
+    details = tests_details
     return f"{details['passed']}/{details['total']}" if "total" in details else "-"
 
 
-def p95_against_budget(row: SliceVerdicts) -> str:
-    details = row.get(Criterion.SLA).details
-    p95, budget = details.get("p95_ms"), details.get("budget_ms")
+def p95_text(sla_details: dict) -> str:
+    """``p95/budget ms`` from the SLA criterion's details."""
+    p95, budget = sla_details.get("p95_ms"), sla_details.get("budget_ms")
     if p95 is None or budget is None:
         return "-" if budget is None else f"-/{_number(budget)} ms"
     return f"{_number(p95)}/{_number(budget)} ms"
@@ -60,8 +61,9 @@ def render(result: GateResult, width: int = WIDTH) -> list[str]:
     for row, short in zip(result.slices, names, strict=True):
         cells = "".join(_MARK[row.get(c).status].ljust(_CELL) for c in _HEADERS)
         name = _fit(short, name_width).ljust(name_width)
-        counts = test_counts(row).ljust(_COUNTS)
-        lines.append(_fit(f"{name} {cells}{counts}{p95_against_budget(row)}".rstrip(), width))
+        counts = counts_text(row.get(Criterion.TESTS).details).ljust(_COUNTS)
+        p95 = p95_text(row.get(Criterion.SLA).details)
+        lines.append(_fit(f"{name} {cells}{counts}{p95}".rstrip(), width))
         for verdict in row.verdicts:
             if verdict.status is Status.FAIL:
                 reasons += _reason_lines(row.slice.short_name, verdict, width)

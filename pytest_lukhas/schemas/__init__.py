@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 LANES = "lanes.schema.json"
 MANIFEST = "module_manifest.schema.json"
 MATRIZ_NODE = "matriz_node.schema.json"
+GATE_REPORT = "gate_report.schema.json"
 
 
 @cache
