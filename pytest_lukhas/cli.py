@@ -10,6 +10,7 @@ from pathlib import Path
 from .lanes import DEFAULT_CONFIG, load_lanes
 from .manifests import discover_slices
 from .problems import ConfigError
+from .sla import calibration
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -31,6 +32,28 @@ def _lanes(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if any(s.problems for s in slices) else EXIT_OK
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    path = Path(args.output)
+    result = calibration.calibrate()
+    try:
+        calibration.save(result, path)
+    except OSError as exc:
+        print(f"{path}: error: cannot write the calibration: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    machine = result.machine
+    print(
+        f"machine factor {result.factor:.3f} (reference workload {result.seconds * 1e3:.2f} ms "
+        f"here, {result.reference_seconds * 1e3:.2f} ms on the reference machine; "
+        f"spread {result.spread:.1%} over {result.runs} runs)"
+    )
+    print(
+        f"machine: {machine['cpu']}, {machine['logical_cpus']} logical cpus, "
+        f"{machine['python_implementation']} {machine['python']}, {machine['platform']}"
+    )
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lukhas-gate", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -40,6 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", default=None, help=f"lanes config (default: ROOT/{DEFAULT_CONFIG})"
     )
     lanes.set_defaults(handler=_lanes)
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="time the reference workload and record this machine's factor for SLA budgets",
+    )
+    calibrate.add_argument(
+        "--output",
+        default=calibration.DEFAULT_PATH,
+        help=f"where to write the calibration (default: {calibration.DEFAULT_PATH})",
+    )
+    calibrate.set_defaults(handler=_calibrate)
     return parser
 
 
