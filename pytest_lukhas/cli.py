@@ -35,11 +35,7 @@ def _lanes(args: argparse.Namespace) -> int:
 def _calibrate(args: argparse.Namespace) -> int:
     path = Path(args.output)
     result = calibration.calibrate()
-    try:
-        calibration.save(result, path)
-    except OSError as exc:
-        print(f"{path}: error: cannot write the calibration: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    calibration.save(result, path, args.output)
     machine = result.machine
     print(
         f"machine factor {result.factor:.3f} (reference workload {result.seconds * 1e3:.2f} ms "

@@ -24,7 +24,7 @@ def test_calibrate_records_factor_and_machine(tmp_path):
     for key in ("cpu", "logical_cpus", "python", "python_implementation", "platform"):
         assert result.machine[key]
     path = tmp_path / "sub" / "calibration.json"
-    calibration.save(result, path)
+    calibration.save(result, path, "calibration.json")
     assert calibration.load(path, "calibration.json") == result
     assert json.loads(path.read_text())["factor"] == round(result.factor, 4)
 

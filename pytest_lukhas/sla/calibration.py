@@ -128,9 +128,22 @@ def calibrate(runs: int = RUNS) -> Calibration:
     )
 
 
-def save(calibration: Calibration, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(calibration.to_json(), indent=2) + "\n", encoding="utf-8")
+def save(calibration: Calibration, path: Path, display: str) -> None:
+    """Write the calibration; raise :class:`ConfigError` when the place is not writable."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(calibration.to_json(), indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            [
+                Problem(
+                    display,
+                    f"cannot write the calibration: {exc}",
+                    hint="point --lukhas-calibration (or lukhas-gate calibrate --output) "
+                    "at a writable file",
+                )
+            ]
+        ) from None
 
 
 def load(path: Path, display: str) -> Calibration:

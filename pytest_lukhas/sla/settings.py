@@ -129,7 +129,7 @@ def run_calibration(
     """
     if calibrate_now:
         result = calib.calibrate()
-        calib.save(result, path)
+        calib.save(result, path, display)
         return result
     if not strict and not path.exists():
         return None
