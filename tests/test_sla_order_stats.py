@@ -17,6 +17,8 @@ from scipy import stats
 
 from pytest_lukhas.sla import order_stats
 
+NO_DEADLINE = settings(deadline=None)  # timing is not what these tests check
+
 quantiles = st.sampled_from([0.5, 0.9, 0.95, 0.99])
 alphas = st.sampled_from([0.1, 0.05, 0.025, 0.01, 0.005])
 TOLERANCE = 1e-9  # keep clear of ties between a tail probability and alpha
@@ -36,6 +38,7 @@ def test_minimum_samples_is_the_smallest_n_with_a_bound(quantile, alpha, expecte
     assert order_stats.upper_rank(expected - 1, quantile, alpha) is None
 
 
+@NO_DEADLINE
 @given(n=st.integers(1, 400), q=quantiles, alpha=alphas)
 def test_upper_rank_is_the_smallest_rank_with_coverage(n, q, alpha):
     sf = stats.binom(n, q).sf  # sf(k - 1) = P(X >= k)
@@ -47,6 +50,7 @@ def test_upper_rank_is_the_smallest_rank_with_coverage(n, q, alpha):
     assert rank == 1 or sf(rank - 2) > alpha - TOLERANCE
 
 
+@NO_DEADLINE
 @given(n=st.integers(1, 400), q=quantiles, alpha=alphas)
 def test_lower_rank_is_the_largest_rank_with_coverage(n, q, alpha):
     cdf = stats.binom(n, q).cdf
@@ -58,7 +62,7 @@ def test_lower_rank_is_the_largest_rank_with_coverage(n, q, alpha):
     assert rank == n or cdf(rank) > alpha - TOLERANCE
 
 
-@settings(max_examples=60)
+@NO_DEADLINE
 @given(n=st.integers(1, 120), k=st.integers(0, 120), q=st.sampled_from(["1/2", "19/20", "99/100"]))
 def test_tails_match_an_exact_rational_sum(n, k, q):
     k = min(k, n)
@@ -68,6 +72,7 @@ def test_tails_match_an_exact_rational_sum(n, k, q):
     assert at_most[k] == pytest.approx(float(1 - exact_at_least(n, Fraction(q), k + 1)), rel=1e-9)
 
 
+@NO_DEADLINE
 @given(
     data=st.lists(st.floats(0.001, 1000.0), min_size=20, max_size=300, unique=True),
     q=quantiles,
@@ -94,6 +99,7 @@ def test_p_values_and_bounds_match_scipy_quantile_test(data, q, budget, alpha):
         assert ordered[lower - 1] == low
 
 
+@NO_DEADLINE
 @given(n=st.integers(1, 300), q=quantiles, k=st.integers(0, 300), alpha=alphas)
 def test_bound_and_p_value_always_agree(n, q, k, alpha):
     """x(u) <= b exactly when P(Bin >= K) <= alpha; x(l) > b exactly when P(Bin <= K) <= alpha."""
@@ -120,6 +126,7 @@ def textbook_holm(p, alpha):
     return list(rejected)
 
 
+@NO_DEADLINE
 @given(p=st.lists(st.floats(0, 1), min_size=1, max_size=12), alpha=alphas)
 def test_holm_matches_the_textbook_step_down(p, alpha):
     assert order_stats.holm(p, alpha) == textbook_holm(p, alpha)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_lukhas.sla.verdict import LOOKS, Budget, Verdict, judge, look, percentiles_ms
+
+NO_DEADLINE = settings(deadline=None)  # timing is not what these tests check
 
 MS = 1_000_000
 
@@ -75,6 +77,7 @@ def test_percentiles_are_order_statistics():
     assert percentiles_ms(samples) == {"p50": 100.0, "p95": 190.0, "p99": 198.0}
 
 
+@NO_DEADLINE
 @given(
     samples=st.lists(st.integers(1, 50 * MS), min_size=60, max_size=400),
     budget=st.floats(0.001, 50.0),
