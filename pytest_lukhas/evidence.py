@@ -7,8 +7,14 @@ criterion then fails closed ("not measured", "not checked") instead of passing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .sla.results import SlaResults
 
 
 @dataclass
 class Evidence:
     """Filled in during the pytest session; one attribute per kind of evidence."""
+
+    sla: SlaResults | None = None  # SLA tests by node id, each with its slice and verdict

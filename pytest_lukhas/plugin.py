@@ -13,8 +13,13 @@ from .run import GateRun
 
 GATE_RUN = pytest.StashKey[GateRun]()
 
+# Hook modules of single criteria, loaded with this plugin.
+pytest_plugins = ("pytest_lukhas.sla.plugin",)
+
 MARKERS = (
-    "sla(p95_ms=None, p99_ms=None, samples=200): assert a latency budget with stated confidence",
+    "sla(p95_ms=None, p99_ms=None, samples=200, alpha=0.05, warmup=5, blocks=4): judge the "
+    "latency measured by the sla_benchmark fixture against a p95/p99 budget (default: the "
+    "slice manifest's slas) with one-sided (1 - alpha) order-statistic bounds",
     "feature_matrix(*flags, mode='each'): run the test over feature-flag states",
     "dry_run: the test must cause no side effects (network, writes outside tmp_path, processes)",
     "matriz(emits=[...]): the test must emit these MATRIZ 'TYPE:label' points",
