@@ -438,16 +438,13 @@ def test_under_xdist_every_slice_still_gets_a_measured_verdict(repo, dist):
     clean(result)
 
 
-def test_workers_of_one_run_take_turns_sampling(monkeypatch, tmp_path):
+def test_workers_of_one_run_take_turns_sampling(tmp_path):
     import fcntl
-    import tempfile
 
     from pytest_lukhas.sla.sampling import one_sampler_at_a_time
 
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    monkeypatch.setenv("PYTEST_XDIST_TESTRUNUID", "run42")
-    lock = tmp_path / "lukhas-sla-run42.lock"
-    with one_sampler_at_a_time(), lock.open("a") as other, pytest.raises(BlockingIOError):
+    lock = tmp_path / "lukhas-sla.lock"
+    with one_sampler_at_a_time(tmp_path), lock.open("a") as other, pytest.raises(BlockingIOError):
         fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
     with lock.open("a") as other:
         fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released again

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -45,9 +46,11 @@ class SlaBenchmark:
         config: pytest.Config,
         benchmark: object,
         record: Callable[[dict[str, Any]], None],
+        shared_dir: Path | None = None,
     ) -> None:
         self._nodeid, self._spec, self._settings = nodeid, spec, settings
         self._config, self._benchmark, self._record = config, benchmark, record
+        self._shared_dir = shared_dir  # seen by every xdist worker of the run
         self._called = False
 
     def __call__(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
@@ -58,7 +61,7 @@ class SlaBenchmark:
         if how.by is None:
             self._record(_measurement(None, how.why_not, [], []))
             return self._benchmark(fn, *args, **kwargs)  # runs the function, unmeasured
-        with one_sampler_at_a_time():
+        with one_sampler_at_a_time(self._shared_dir):
             samples, sizes, result = self._sample(how.by, fn, args, kwargs)
         judgement = judge(samples, sizes, self._spec.budgets, self._spec.alpha)
         self._record(_measurement(how.by, None, samples, sizes))

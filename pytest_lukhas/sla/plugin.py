@@ -117,7 +117,9 @@ def _display(path: Path, root: Path) -> str:
 
 
 @pytest.fixture
-def sla_benchmark(request: pytest.FixtureRequest, benchmark: Any) -> SlaBenchmark:
+def sla_benchmark(
+    request: pytest.FixtureRequest, benchmark: Any, tmp_path_factory: pytest.TempPathFactory
+) -> SlaBenchmark:
     """Measure a function's latency against the test's SLA: ``sla_benchmark(fn, *args)``."""
     item = request.node
     spec = item.stash.get(SPEC, None)
@@ -134,6 +136,10 @@ def sla_benchmark(request: pytest.FixtureRequest, benchmark: Any) -> SlaBenchmar
         config=request.config,
         benchmark=benchmark,
         record=lambda data: item.user_properties.append((MEASURED, data)),
+        # an xdist worker's basetemp lies in the controller's, which pytest cleans up
+        shared_dir=tmp_path_factory.getbasetemp().parent
+        if hasattr(request.config, "workerinput")
+        else None,
     )
 
 

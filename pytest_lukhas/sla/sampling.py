@@ -17,7 +17,6 @@ from __future__ import annotations
 import gc
 import itertools
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -96,20 +95,19 @@ def pedantic_calls(
 
 
 @contextmanager
-def one_sampler_at_a_time() -> Iterator[None]:
-    """Under xdist, hold a lock shared by the run's workers while sampling, so two SLA
-    tests never compete for the CPU (xdist's loadgroup would also serialize them, but
-    only when the user picks it). Outside xdist, or without fcntl, it does nothing."""
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+def one_sampler_at_a_time(shared_dir: Path | None) -> Iterator[None]:
+    """Hold a lock in ``shared_dir``, a folder every xdist worker of the run sees, while
+    sampling, so two SLA tests never compete for the CPU (xdist's loadgroup would also
+    serialize them, but only when the user picks it). Without a folder (a serial run) or
+    without fcntl (not POSIX) it does nothing."""
     try:
         import fcntl
-    except ImportError:  # not on POSIX
-        run = None
-    if not run:
+    except ImportError:
+        shared_dir = None
+    if shared_dir is None:
         yield
         return
-    path = Path(tempfile.gettempdir()) / f"lukhas-sla-{run}.lock"
-    with path.open("a") as handle:
+    with (shared_dir / "lukhas-sla.lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
