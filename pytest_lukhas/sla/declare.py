@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+
+import pytest
 
 from ..lanes import load_lanes
 from ..manifests import Slice, discover_slices
@@ -14,6 +15,13 @@ from .settings import SlaSettings
 from .spec import MARKER, resolve
 
 FIXTURE = "sla_benchmark"
+
+
+def is_sla_test(item: pytest.Item) -> bool:
+    """Marked ``@pytest.mark.sla`` or using the ``sla_benchmark`` fixture."""
+    return item.get_closest_marker(MARKER) is not None or FIXTURE in getattr(
+        item, "fixturenames", ()
+    )
 
 
 def load_slices(repo_root: Path, config_path: Path, accepted_lane: str | None) -> list[Slice]:
@@ -31,31 +39,27 @@ def slice_holding(relpath: str, slices: Sequence[Slice]) -> Slice | None:
     return max(holding, key=lambda s: len(s.relpath)) if holding else None
 
 
-def declare(
-    nodeid: str,
-    relpath: str,
-    *,
-    line: int | None,
-    marker: tuple[tuple[Any, ...], dict[str, Any]] | None,
-    uses_fixture: bool,
-    slices: Sequence[Slice],
-    settings: SlaSettings,
-) -> Declaration:
+def declare(item: pytest.Item, slices: Sequence[Slice], settings: SlaSettings) -> Declaration:
+    """What an SLA test declares: its slice, and its spec or the problems with it."""
+    path, line0, _ = item.location
+    relpath = Path(path).as_posix()
+    line = None if line0 is None else line0 + 1
     slice_ = slice_holding(relpath, slices)
     folder = slice_.relpath if slice_ else None
     where = relpath if line is None else f"{relpath}:{line}"
-    args, kwargs = marker or ((), {})
+    marker = item.get_closest_marker(MARKER)
+    args, kwargs = (marker.args, dict(marker.kwargs)) if marker else ((), {})
     try:
         spec = resolve(args, kwargs, slice_, settings, file=relpath, line=line)
     except ConfigError as exc:
-        return Declaration(nodeid, folder, where, None, _text(exc))
-    if not uses_fixture:
+        return Declaration(item.nodeid, folder, where, None, _text(exc))
+    if FIXTURE not in getattr(item, "fixturenames", ()):
         problem = (
             f"marked @pytest.mark.{MARKER} but does not use the {FIXTURE} fixture, so nothing "
             f"is measured (fix: add the {FIXTURE} argument and call {FIXTURE}(function, *args))"
         )
-        return Declaration(nodeid, folder, where, spec, problem)
-    return Declaration(nodeid, folder, where, spec)
+        return Declaration(item.nodeid, folder, where, spec, problem)
+    return Declaration(item.nodeid, folder, where, spec)
 
 
 def _text(error: ConfigError) -> str:

@@ -14,10 +14,10 @@ from ..plugin import GATE_RUN
 from ..problems import ConfigError
 from . import reporting, settings
 from .calibration import DEFAULT_PATH
-from .declare import FIXTURE, declare, load_slices
+from .declare import FIXTURE, declare, is_sla_test, load_slices
 from .measure import SlaBenchmark
 from .results import DECLARED, MEASURED, SlaResults
-from .spec import MARKER, SlaSpec
+from .spec import SlaSpec
 
 SETTINGS = pytest.StashKey[settings.SlaSettings]()
 SPEC = pytest.StashKey[SlaSpec]()
@@ -155,7 +155,7 @@ class SlaSession:
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        sla_items = [i for i in items if _is_sla_test(i)]
+        sla_items = [i for i in items if is_sla_test(i)]
         if not sla_items:
             return
         run = config.stash.get(GATE_RUN, None)
@@ -166,17 +166,7 @@ class SlaSession:
             else None
         )
         for item in sla_items:
-            marker = item.get_closest_marker(MARKER)
-            path, line, _ = item.location
-            declaration = declare(
-                item.nodeid,
-                Path(path).as_posix(),
-                line=None if line is None else line + 1,
-                marker=(marker.args, dict(marker.kwargs)) if marker else None,
-                uses_fixture=FIXTURE in getattr(item, "fixturenames", ()),
-                slices=slices,
-                settings=config.stash[SETTINGS],
-            )
+            declaration = declare(item, slices, config.stash[SETTINGS])
             if declaration.problem:
                 item.stash[PROBLEM] = declaration.located_problem
             if declaration.spec:
@@ -240,9 +230,3 @@ class SlaSession:
         if self.results is not None:
             self.results.finalize()
             output_json["lukhas_sla"] = self.results.to_json(include_samples=False)
-
-
-def _is_sla_test(item: pytest.Item) -> bool:
-    return item.get_closest_marker(MARKER) is not None or FIXTURE in getattr(
-        item, "fixturenames", ()
-    )

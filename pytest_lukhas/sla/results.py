@@ -179,29 +179,27 @@ class SlaResults:
 
     def finalize(self) -> None:
         """Judge every measured test; with Holm on, across all of them at once."""
-        judged = []
+        judged: list[tuple[SlaRecord, Judgement]] = []
         for record in self.records.values():
             spec = record.spec
             if spec is None or not record.samples_ns or record.declaration.problem:
                 continue
             record.judgement = judge(record.samples_ns, record.look_sizes, spec.budgets, spec.alpha)
             record.final = record.judgement.verdict
-            judged.append(record)
+            judged.append((record, record.judgement))
         if self.settings.holm and judged:
             self._holm(judged)
 
-    def _holm(self, judged: list[SlaRecord]) -> None:
+    def _holm(self, judged: list[tuple[SlaRecord, Judgement]]) -> None:
         """Holm over all SLA tests, once for PASS and once for FAIL, at the run's alpha; a
         test is never decided at a level looser than its own alpha either."""
         alpha = self.settings.alpha
-        within = holm([r.judgement.p_within for r in judged], alpha)  # type: ignore[union-attr]
-        exceeds = holm([r.judgement.p_exceeds for r in judged], alpha)  # type: ignore[union-attr]
-        for record, shown_within, shown_exceeds in zip(judged, within, exceeds, strict=True):
-            judgement = record.judgement
-            assert judgement is not None
-            if shown_exceeds and judgement.p_exceeds <= judgement.alpha:
+        within = holm([j.p_within for _, j in judged], alpha)
+        exceeds = holm([j.p_exceeds for _, j in judged], alpha)
+        for (record, j), shown_within, shown_exceeds in zip(judged, within, exceeds, strict=True):
+            if shown_exceeds and j.p_exceeds <= j.alpha:
                 record.final = Verdict.FAIL
-            elif shown_within and judgement.p_within <= judgement.alpha:
+            elif shown_within and j.p_within <= j.alpha:
                 record.final = Verdict.PASS
             else:
                 record.final = Verdict.INCONCLUSIVE
