@@ -12,6 +12,7 @@ from .bundle.writer import SUMMARY, bundle_name, resolve_commit
 from .lanes import DEFAULT_CONFIG, load_lanes
 from .manifests import discover_slices
 from .problems import ConfigError, Problem
+from .sla import calibration
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 DEFAULT_BUNDLE_DIR = "lukhas-gate-bundle"
@@ -68,6 +69,24 @@ def _status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    path = Path(args.output)
+    result = calibration.calibrate()
+    calibration.save(result, path, args.output)
+    machine = result.machine
+    print(
+        f"machine factor {result.factor:.3f} (reference workload {result.seconds * 1e3:.2f} ms "
+        f"here, {result.reference_seconds * 1e3:.2f} ms on the reference machine; "
+        f"spread {result.spread:.1%} over {result.runs} runs)"
+    )
+    print(
+        f"machine: {machine['cpu']}, {machine['logical_cpus']} logical cpus, "
+        f"{machine['python_implementation']} {machine['python']}, {machine['platform']}"
+    )
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lukhas-gate", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -88,6 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--root", default=".", help="repository root (default: .)")
     status.add_argument("--bundle-dir", default=DEFAULT_BUNDLE_DIR, help="where bundles are")
     status.set_defaults(handler=_status)
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="time the reference workload and record this machine's factor for SLA budgets",
+    )
+    calibrate.add_argument(
+        "--output",
+        default=calibration.DEFAULT_PATH,
+        help=f"where to write the calibration (default: {calibration.DEFAULT_PATH})",
+    )
+    calibrate.set_defaults(handler=_calibrate)
     return parser
 
 

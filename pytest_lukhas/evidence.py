@@ -10,9 +10,12 @@ data), so it reaches the controller unchanged when pytest-xdist runs tests on wo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from .sla.results import SlaResults
 
 REPORT_ATTR = "lukhas"
 _ITEM_DATA = pytest.StashKey[dict[str, Any]]()
@@ -70,3 +73,5 @@ class Evidence:
         record.duration_s += report.duration
         record.data.update(getattr(report, REPORT_ATTR, None) or {})
         return record
+
+    sla: SlaResults | None = None  # SLA tests by node id, each with its slice and verdict

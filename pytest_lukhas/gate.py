@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .criteria import lane, tests
+from .criteria import lane, sla, tests
 from .evidence import Evidence
 from .lanes import LaneConfig
 from .manifests import MANIFEST_NAME, Slice
@@ -18,6 +18,7 @@ Evaluator = Callable[[Slice, LaneConfig, Evidence], Verdict]
 EVALUATORS: dict[Criterion, Evaluator] = {
     Criterion.LANE: lane.evaluate,
     Criterion.TESTS: tests.evaluate,
+    Criterion.SLA: sla.evaluate,
 }
 
 

@@ -10,13 +10,18 @@ from . import report
 from .evidence import REPORT_ATTR, item_data
 from .lanes import DEFAULT_CONFIG
 from .problems import ConfigError
-from .run import GateRun
+from .run import GATE_RUN, GateRun
 from .selection import narrowing_options
 
 WORKER_DESELECTED = "lukhas_deselected"
 
+# Hook modules of single criteria, loaded with this plugin.
+pytest_plugins = ("pytest_lukhas.sla.plugin",)
+
 MARKERS = (
-    "sla(p95_ms=None, p99_ms=None, samples=200): assert a latency budget with stated confidence",
+    "sla(p95_ms=None, p99_ms=None, samples=200, alpha=0.05, warmup=5, blocks=4): judge the "
+    "latency measured by the sla_benchmark fixture against a p95/p99 budget (default: the "
+    "slice manifest's slas) with one-sided (1 - alpha) order-statistic bounds",
     "feature_matrix(*flags, mode='each'): run the test over feature-flag states",
     "dry_run: the test must cause no side effects (network, writes outside tmp_path, processes)",
     "matriz(emits=[...]): the test must emit these MATRIZ 'TYPE:label' points",
@@ -88,6 +93,7 @@ def pytest_configure(config: pytest.Config) -> None:
         bundle = run.open_bundle(config.rootpath / bundle_dir)
         if not config.option.xmlpath:
             config.option.xmlpath = str(bundle.junit_path)
+    config.stash[GATE_RUN] = run
     config.pluginmanager.register(GateHooks(run, config), "lukhas-gate-run")
 
 

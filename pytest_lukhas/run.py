@@ -18,9 +18,13 @@ from .manifests import Slice, discover_slices
 from .selection import select_slices
 from .verdicts import GateResult
 
+GATE_RUN: pytest.StashKey[GateRun] = pytest.StashKey()
+
 
 @dataclass
 class GateRun:
+    """The gate's state for one pytest session; sub-plugins find it in ``config.stash``."""
+
     config: LaneConfig
     slices: list[Slice]
     evidence: Evidence = field(default_factory=Evidence)

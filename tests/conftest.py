@@ -57,3 +57,11 @@ def gate_repo(pytester: pytest.Pytester) -> pytest.Pytester:
     })  # fmt: skip
     (pytester.path / "prod/billing/MODULE_MANIFEST.json").write_text(json.dumps(MANIFEST))
     return pytester
+
+
+@pytest.fixture(autouse=True)
+def _inner_runs_are_not_xdist_workers(request: pytest.FixtureRequest) -> None:
+    """An in-process pytester run under ``pytest -n`` inherits the worker's environment;
+    pytest-benchmark reads PYTEST_XDIST_WORKER from it and would switch itself off."""
+    if "pytester" in request.fixturenames:
+        request.getfixturevalue("monkeypatch").delenv("PYTEST_XDIST_WORKER", raising=False)
