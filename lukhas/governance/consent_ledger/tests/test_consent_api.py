@@ -13,6 +13,8 @@ from lukhas.observability import capture
 
 
 class FakeLedger:
+    name = "fake"
+
     def __init__(self):
         self.entries = []
 

@@ -39,6 +39,8 @@ def changed(path: str, value=DROP) -> dict:
 
 
 class FakeVerifier:
+    name = "fake"
+
     def __init__(self):
         self.seen = []
 

@@ -19,6 +19,8 @@ EMIT_POINT = "CONTEXT:orchestration:handoff"
 
 
 class FakeBus:
+    name = "fake"
+
     def __init__(self):
         self.sent = []
 
@@ -162,8 +164,10 @@ def test_reset_forgets_the_registered_provider(live_env):
 
 def test_register_refuses_a_bus_without_ahandoff():
     class SyncOnly:
+        name = "sync-only"
+
         def handoff(self, ctx, target):
             return {}
 
-    with pytest.raises(TypeError, match="ContextBusProvider"):
+    with pytest.raises(TypeError, match="not a ContextBusProvider: it lacks a method"):
         register(SyncOnly())
