@@ -70,10 +70,13 @@ class InvalidNode:
     pointer: str
     message: str
 
+    @property
+    def problem(self) -> str:
+        return f"invalid at {self.pointer or 'the top level'}: {self.message}"
+
     def __str__(self) -> str:
-        what = f"{self.point or '(no type or label)'} from {self.producer or '?'}"
-        where = self.pointer or "the top level"
-        return f"MATRIZ node #{self.index} ({what}) is invalid at {where}: {self.message}"
+        what = f"{self.point or 'no type or label'} from {self.producer or '?'}"
+        return f"MATRIZ node #{self.index} ({what}) is {self.problem}"
 
 
 class MatrizEvents:
@@ -187,15 +190,17 @@ class MatrizEvents:
     def summary(self) -> str:
         """The captured nodes, one line each (at most MAX_SHOWN), for failure reports."""
         nodes = self.nodes
-        invalid = {bad.index for bad in self.invalid}
+        problems: dict[int, list[str]] = {}
+        for bad in self.invalid:
+            problems.setdefault(bad.index, []).append(bad.problem)
         lines = [f"{len(nodes)} MATRIZ node(s) captured:" if nodes else "no MATRIZ node captured"]
         for offset, node in enumerate(nodes[:MAX_SHOWN]):
             index = self._cleared + offset + 1
-            mark = "!" if index in invalid else " "
+            mark = "!" if index in problems else " "
             lines.append(f"{mark} #{index} {describe(node)}")
+            lines += [f"      {problem}" for problem in problems.get(index, [])]
         if len(nodes) > MAX_SHOWN:
             lines.append(f"  ... and {len(nodes) - MAX_SHOWN} more")
-        lines += [f"! {bad}" for bad in self.invalid[:MAX_SHOWN]]
         return "\n".join(lines)
 
     def evidence(self) -> dict[str, Any]:

@@ -45,12 +45,13 @@ class CaptureSession:
     def events(self, item: pytest.Item) -> MatrizEvents:
         """The ``matriz_events`` of ``item``, started now if the test did not start with one."""
         events = item.stash.get(_EVENTS, None)
-        if events is None:
-            try:
-                events = self._start(item)
-            except EmitterUnavailable as exc:
-                pytest.fail(f"{FIXTURE}: {exc}", pytrace=False)
-        return events
+        if events is not None:
+            return events
+        try:
+            return self._start(item)
+        except EmitterUnavailable as exc:
+            problem = f"{FIXTURE}: {exc}"
+        pytest.fail(problem, pytrace=False)  # outside the except: no chained traceback
 
     @contextmanager
     def phase(self, item: pytest.Item, when: str) -> Iterator[None]:
@@ -66,20 +67,19 @@ class CaptureSession:
 
     def _begin(self, item: pytest.Item) -> None:
         marks = list(item.iter_markers(MARKER))
-        if marks:
-            try:
-                item.stash[_EXPECTED] = expected_points(marks)
-            except ValueError as exc:
-                pytest.fail(str(exc), pytrace=False)
-        if not (self.gate or marks or FIXTURE in getattr(item, "fixturenames", ())):
-            return
+        problem = None
         try:
-            self._start(item)
+            item.stash[_EXPECTED] = expected_points(marks)
+            if self.gate or marks or FIXTURE in getattr(item, "fixturenames", ()):
+                self._start(item)
+        except ValueError as exc:  # a misused marker
+            problem = str(exc)
         except EmitterUnavailable as exc:
             if self.gate:  # fail closed: criterion 3 reads this from the evidence
                 item_data(item)[EVIDENCE_KEY] = unavailable(exc)
-            if marks:
-                pytest.fail(f"@pytest.mark.{MARKER}: {exc}", pytrace=False)
+            problem = f"@pytest.mark.{MARKER}: {exc}" if marks else None
+        if problem:  # outside the except: no chained traceback
+            pytest.fail(problem, pytrace=False)
 
     def _start(self, item: pytest.Item) -> MatrizEvents:
         events = MatrizEvents(self.emitter())

@@ -83,7 +83,7 @@ def describe(node: object) -> str:
         return f"not an object: {_short(repr(node), 60)}"
     extra = labels_of(node)[1:]
     parts = [
-        point_of(node) or "(no type or label)",
+        point_of(node) or "no type or label",
         f"[{', '.join(extra)}]" if extra else "",
         outcome_of(node),
         f"from {producer_of(node) or '?'}",

@@ -6,15 +6,7 @@ import json
 
 import pytest
 
-CONFIG = """\
-lanes:
-  - name: prod
-    root: prod/
-    import_rules: {deny_from: ["labs/**"]}
-    promotion: {from: labs}
-  - name: labs
-    root: labs/
-"""
+from tests.matriz_repo import CONFIG
 
 MANIFEST = {
     "module": "prod.billing",

@@ -192,7 +192,7 @@ class Coverage:
     def of(cls, slice_: Slice, records: list[TestRecord]) -> Coverage:
         assert slice_.manifest is not None
         coverage = cls(declared_points(slice_.manifest))
-        owns = _Ownership(slice_)
+        owns = _Ownership(slice_, records)
         for record in records:
             coverage._add(record, owns)
         return coverage
@@ -253,12 +253,17 @@ class Coverage:
 
 
 class _Ownership:
-    """Whether a node's producer (or a test) belongs to the slice, not to a nested one."""
+    """Whether a node's producer (or a test) is the slice's own code.
 
-    def __init__(self, slice_: Slice) -> None:
+    The producer's module must lie in the slice's package, but not in a slice nested in
+    it, nor in a test module or conftest.py (a helper a test instruments is not the slice).
+    """
+
+    def __init__(self, slice_: Slice, records: list[TestRecord]) -> None:
         assert slice_.manifest is not None
         self.module = slice_.manifest.module
         self.slice = slice_
+        self._test_files = {record.path for record in records}
         self._known: dict[str, bool] = {}
 
     def __call__(self, producer: object) -> bool:
@@ -266,19 +271,24 @@ class _Ownership:
             return False
         if producer not in self._known:
             inside = producer == self.module or producer.startswith(self.module + ".")
-            self._known[producer] = inside and not self._nested(producer)
+            self._known[producer] = inside and self._slice_code(producer)
         return self._known[producer]
 
     def test(self, record: TestRecord) -> bool:
         return self.slice.holds(record.path)
 
-    def _nested(self, producer: str) -> bool:
-        """Whether the producer's module lies in a folder with a manifest of its own."""
+    def _slice_code(self, producer: str) -> bool:
+        """Follow the producer's dotted path down the slice's folders to its module file."""
         directory = self.slice.directory
         for part in producer[len(self.module) + 1 :].split("."):
+            if (directory / part / MANIFEST_NAME).is_file():
+                return False  # a nested slice's code
+            module_file = directory / f"{part}.py"
+            if module_file.is_file():
+                inner = module_file.relative_to(self.slice.directory).as_posix()
+                relpath = f"{self.slice.relpath}/{inner}"
+                return part != "conftest" and relpath not in self._test_files
             directory = directory / part
             if not directory.is_dir():
-                return False
-            if (directory / MANIFEST_NAME).is_file():
-                return True
-        return False
+                break
+        return True
