@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,10 +96,19 @@ class MatrizEvents:
         self.invalid: list[InvalidNode] = []
 
     def start(self) -> None:
-        self._emitter.add_sink(self._sink)
+        """Register the sink; EmitterUnavailable if the emitter refuses it."""
+        try:
+            self._emitter.add_sink(self._sink)
+        except Exception as exc:
+            raise EmitterUnavailable(
+                f"the MATRIZ emitter {self._emitter.name!r} (ini {EMITTER_INI}) raised "
+                f"{type(exc).__name__} in add_sink: {exc}"
+            ) from None
 
     def stop(self) -> None:
-        self._emitter.remove_sink(self._sink)
+        """Unregister the sink. A failure is ignored: the test may have reset the emitter."""
+        with suppress(Exception):
+            self._emitter.remove_sink(self._sink)
 
     # --- reading --------------------------------------------------------------------
 
@@ -106,6 +116,9 @@ class MatrizEvents:
     def nodes(self) -> list[Node]:
         """The nodes captured so far, oldest first (a copy)."""
         return list(self._nodes)
+
+    def __repr__(self) -> str:
+        return f"<MatrizEvents: {len(self._nodes)} node(s) captured>"
 
     def __len__(self) -> int:
         return len(self._nodes)

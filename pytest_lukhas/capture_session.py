@@ -60,10 +60,13 @@ class CaptureSession:
             self._begin(item)
         try:
             yield
-        except BaseException as exc:
-            self._end_phase(item, when, failed=not isinstance(exc, pytest.skip.Exception))
+        except pytest.skip.Exception:
+            self._end_phase(item, when, "skipped")
             raise
-        self._end_phase(item, when, failed=False)
+        except BaseException:
+            self._end_phase(item, when, "failed")
+            raise
+        self._end_phase(item, when, "passed")
 
     def _begin(self, item: pytest.Item) -> None:
         marks = list(item.iter_markers(MARKER))
@@ -83,24 +86,25 @@ class CaptureSession:
 
     def _start(self, item: pytest.Item) -> MatrizEvents:
         events = MatrizEvents(self.emitter())
-        item.stash[_EVENTS] = events
         events.start()
+        item.stash[_EVENTS] = events
         return events
 
-    def _end_phase(self, item: pytest.Item, when: str, failed: bool) -> None:
+    def _end_phase(self, item: pytest.Item, when: str, outcome: str) -> None:
+        """Check the phase's nodes; fail a phase that passed if one is invalid or missing."""
         events = item.stash.get(_EVENTS, None)
         if events is None:
             return
         if when == "teardown":
             events.stop()
         problems = [str(bad) for bad in events.check()]
-        if when == "call":
+        if when == "call" and outcome == "passed":
             problems += _missing(events, item.stash.get(_EXPECTED, []))
         if when == "teardown" and self.gate:
             item_data(item)[EVIDENCE_KEY] = events.evidence()
-        if failed or problems:
+        if outcome == "failed" or problems:
             item.add_report_section(when, MARKER, events.summary())
-        if problems and not failed:
+        if problems and outcome == "passed":
             pytest.fail("\n".join(problems), pytrace=False)
 
 

@@ -151,12 +151,23 @@ def test_misses_one():
 @pytest.mark.matriz(emits="DECISION:billing:charge")
 def test_misused():
     charge(1)
+
+
+@pytest.mark.matriz(emits=["DECISION:billing:charge"])
+def test_skipped_before_emitting():
+    pytest.skip("not today")
+
+
+@pytest.mark.xfail(strict=True)
+@pytest.mark.matriz(emits=["DECISION:billing:charge"])
+def test_expected_to_fail():
+    assert False
 """
 
 
 def test_marker_passes_when_every_point_is_emitted_and_fails_naming_the_missing_one(pytester):
     result = make_repo(pytester, tests=MARKER).runpytest()
-    result.assert_outcomes(passed=1, failed=1, errors=1)
+    result.assert_outcomes(passed=1, failed=1, errors=1, skipped=1, xfailed=1)
     result.stdout.fnmatch_lines([
         "*_ test_misses_one _*",
         "@pytest.mark.matriz(emits=[...]): 'CONSENT:billing:record' was not emitted; "
@@ -270,10 +281,22 @@ def test_plain():
 """
 
 
-@pytest.mark.parametrize("name", ["no_such_emitter", "json", " "])
+REFUSING_EMITTER = """\
+def add_sink(sink):
+    raise RuntimeError("no sinks here")
+
+
+def remove_sink(sink):
+    pass
+"""
+
+
+@pytest.mark.parametrize("name", ["no_such_emitter", "json", " ", "refusing_emitter"])
 def test_an_emitter_that_cannot_be_used_is_named_with_the_ini_key(pytester, name):
-    repo = make_repo(pytester, tests=MISSING_EMITTER)
-    repo.makeini(f"[pytest]\nlukhas_matriz_emitter = {name}\n")
+    repo = make_repo(
+        pytester, tests=MISSING_EMITTER, files={"refusing_emitter.py": REFUSING_EMITTER}
+    )
+    repo.makeini(f"[pytest]\nlukhas_matriz_emitter = {name}\npythonpath = .\n")
     result = repo.runpytest()
     result.assert_outcomes(passed=1, errors=2)
     expected = {
@@ -282,6 +305,8 @@ def test_an_emitter_that_cannot_be_used_is_named_with_the_ini_key(pytester, name
         "json": "the MATRIZ emitter 'json' (ini lukhas_matriz_emitter) has no add_sink or "
         "remove_sink*",
         " ": "the ini key lukhas_matriz_emitter is empty*",
+        "refusing_emitter": "the MATRIZ emitter 'refusing_emitter' (ini lukhas_matriz_emitter) "
+        "raised RuntimeError in add_sink: no sinks here",
     }[name]
     result.stdout.fnmatch_lines([f"matriz_events: {expected}", f"@pytest.mark.matriz: {expected}"])
     assert "Traceback" not in result.stdout.str()
