@@ -29,7 +29,7 @@ class CaptureSession:
     def __init__(self, emitter_name: str, gate: bool) -> None:
         self.emitter_name = emitter_name
         self.gate = gate
-        self._emitter: Emitter | EmitterUnavailable | None = None  # loaded on first use
+        self._emitter: Emitter | str | None = None  # loaded on first use; str: why not
 
     def emitter(self) -> Emitter:
         """The emitter module, imported once; raises EmitterUnavailable."""
@@ -37,9 +37,9 @@ class CaptureSession:
             try:
                 self._emitter = load_emitter(self.emitter_name)
             except EmitterUnavailable as exc:
-                self._emitter = exc
-        if isinstance(self._emitter, EmitterUnavailable):
-            raise self._emitter
+                self._emitter = str(exc)
+        if isinstance(self._emitter, str):
+            raise EmitterUnavailable(self._emitter)
         return self._emitter
 
     def events(self, item: pytest.Item) -> MatrizEvents:

@@ -59,7 +59,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", marker)
     gate = bool(config.getoption("lukhas_gate"))
     config.stash[_CAPTURE] = CaptureSession(config.getini(EMITTER_INI), gate=gate)
-    if not config.getoption("lukhas_gate"):
+    if not gate:
         return
     root = config.rootpath
     config_path = root / (config.getoption("lukhas_config") or config.getini("lukhas_config"))

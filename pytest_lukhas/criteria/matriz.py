@@ -6,7 +6,7 @@
 - Each declared emit point was emitted by at least one passing test of the run.
 - The slice's code emitted no point its manifest does not declare (drift) and no node
   the schema refuses. A node is the slice's when its ``provenance.producer`` lies in the
-  slice's module (and not in a slice nested inside it).
+  slice's module, and not in a slice nested inside it nor in the slice's tests.
 """
 
 from __future__ import annotations
