@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from . import report
+from .capture import DEFAULT_EMITTER, EMITTER_INI, MatrizEvents
+from .capture_session import CaptureSession
 from .evidence import REPORT_ATTR, item_data
 from .lanes import DEFAULT_CONFIG
 from .problems import ConfigError
@@ -24,8 +26,10 @@ MARKERS = (
     "slice manifest's slas) with one-sided (1 - alpha) order-statistic bounds",
     "feature_matrix(*flags, mode='each'): run the test over feature-flag states",
     "dry_run: the test must cause no side effects (network, writes outside tmp_path, processes)",
-    "matriz(emits=[...]): the test must emit these MATRIZ 'TYPE:label' points",
+    "matriz(emits=[...]): the test fails unless it emits each of these MATRIZ 'TYPE:label' "
+    "points, in schema-valid nodes (captured from every thread and task)",
 )
+_CAPTURE = pytest.StashKey[CaptureSession]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,13 +72,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "name of the production lane when none is called 'accepted'",
         default="",
     )
+    parser.addini(
+        EMITTER_INI,
+        "module whose add_sink(callable)/remove_sink(callable) give the MATRIZ nodes tests emit",
+        default=DEFAULT_EMITTER,
+    )
 
 
 @pytest.hookimpl(tryfirst=True)  # before junitxml and pytest-benchmark read their options
 def pytest_configure(config: pytest.Config) -> None:
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
-    if not config.getoption("lukhas_gate"):
+    gate = bool(config.getoption("lukhas_gate"))
+    config.stash[_CAPTURE] = CaptureSession(config.getini(EMITTER_INI), gate=gate)
+    if not gate:
         return
     root = config.rootpath
     config_path = root / (config.getoption("lukhas_config") or config.getini("lukhas_config"))
@@ -95,6 +106,34 @@ def pytest_configure(config: pytest.Config) -> None:
             config.option.xmlpath = str(bundle.junit_path)
     config.stash[GATE_RUN] = run
     config.pluginmanager.register(GateHooks(run, config), "lukhas-gate-run")
+
+
+@pytest.fixture
+def matriz_events(request: pytest.FixtureRequest) -> MatrizEvents:
+    """The MATRIZ nodes emitted during this test, from every thread and task.
+
+    ``filter(point, type=, label=)``, ``assert_emitted(point, count=None, label=None)``,
+    ``assert_not_emitted(point)``, ``clear()``; an invalid node fails the test.
+    """
+    return request.config.stash[_CAPTURE].events(request.node)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> object:
+    with item.config.stash[_CAPTURE].phase(item, "setup"):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> object:
+    with item.config.stash[_CAPTURE].phase(item, "call"):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> object:
+    with item.config.stash[_CAPTURE].phase(item, "teardown"):
+        return (yield)
 
 
 @pytest.hookimpl(wrapper=True)

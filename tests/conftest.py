@@ -65,3 +65,19 @@ def _inner_runs_are_not_xdist_workers(request: pytest.FixtureRequest) -> None:
     pytest-benchmark reads PYTEST_XDIST_WORKER from it and would switch itself off."""
     if "pytester" in request.fixturenames:
         request.getfixturevalue("monkeypatch").delenv("PYTEST_XDIST_WORKER", raising=False)
+
+
+CRITERIA_COLUMNS = ("lane", "imports", "matriz", "tests", "sla", "dry-run")
+
+
+def gate_table(result: pytest.RunResult) -> dict[str, dict[str, str]]:
+    """The gate table of a pytester run: slice -> column -> cell ("pass", "FAIL", ...)."""
+    lines = result.stdout.lines
+    start = next(i for i, line in enumerate(lines) if line.startswith("slice ") and "lane" in line)
+    table: dict[str, dict[str, str]] = {}
+    for line in lines[start + 2 :]:
+        if not line or line.startswith((" ", "n/i", "repo", "partial", "lukhas gate", "=")):
+            break
+        name, *cells = line.split()
+        table[name] = dict(zip((*CRITERIA_COLUMNS, "passed", "p95"), cells, strict=False))
+    return table
