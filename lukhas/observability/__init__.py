@@ -4,6 +4,7 @@ Configure where nodes go with ``LUKHAS_MATRIZ_SINK`` (``memory``, ``logging``,
 ``jsonl:PATH``; unset for none) or programmatically with ``add_sink``/``capture``.
 """
 
+from lukhas.observability.annotations import annotate
 from lukhas.observability.builtin_sinks import (
     MEMORY_CAPACITY,
     Node,
@@ -41,6 +42,7 @@ __all__ = [
     "SinkSpecError",
     "active_sinks",
     "add_sink",
+    "annotate",
     "capture",
     "clear_memory",
     "current_tenant",

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from time import perf_counter
 from typing import Any, TypeVar
 
+from lukhas.observability.annotations import labels_var
 from lukhas.observability.matriz_emit import EmitPoint, Emitter, node_emitter
 from lukhas.observability.sinks import active_sinks
 from lukhas.observability.tracing import new_trace_id, trace_id_var
@@ -76,6 +77,8 @@ def _wrapper(func: Callable[..., Any], emit: Emitter) -> Callable[..., Any]:
             trace_id = new_trace_id()
             token = trace_id_var.set(trace_id)
         error_type = None
+        labels: list[str] = []
+        labels_token = labels_var.set(labels)
         start = perf_counter()
         try:
             return func(*args, **kwargs)
@@ -84,9 +87,10 @@ def _wrapper(func: Callable[..., Any], emit: Emitter) -> Callable[..., Any]:
             raise
         finally:
             duration = perf_counter() - start
+            labels_var.reset(labels_token)
             if token is not None:
                 trace_id_var.reset(token)
-            emit(sinks, trace_id, duration, error_type)
+            emit(sinks, trace_id, duration, error_type, labels)
 
     return wrapper
 
@@ -103,6 +107,8 @@ def _async_wrapper(func: Callable[..., Any], emit: Emitter) -> Callable[..., Any
             trace_id = new_trace_id()
             token = trace_id_var.set(trace_id)
         error_type = None
+        labels: list[str] = []
+        labels_token = labels_var.set(labels)
         start = perf_counter()
         try:
             return await func(*args, **kwargs)
@@ -111,8 +117,9 @@ def _async_wrapper(func: Callable[..., Any], emit: Emitter) -> Callable[..., Any
             raise
         finally:
             duration = perf_counter() - start
+            labels_var.reset(labels_token)
             if token is not None:
                 trace_id_var.reset(token)
-            emit(sinks, trace_id, duration, error_type)
+            emit(sinks, trace_id, duration, error_type, labels)
 
     return wrapper

@@ -23,7 +23,7 @@ NODE_TYPES: tuple[str, ...] = (
 )  # fmt: skip
 MAX_LABEL_LENGTH = 64  # the schema's limit on each label
 
-Emitter = Callable[[tuple[Sink, ...], str, float, str | None], None]
+Emitter = Callable[[tuple[Sink, ...], str, float, str | None, list[str]], None]
 
 _node_counter = itertools.count(1)  # node ids are unique per process without uuid4's cost
 
@@ -59,8 +59,8 @@ class EmitPoint:
 def node_emitter(point: EmitPoint, producer: str) -> Emitter:
     """A function that builds the node of one call to ``producer`` and hands it to sinks.
 
-    Called as ``emit(sinks, trace_id, duration_s, error_type)``; everything that does not
-    change between calls is bound here, once.
+    Called as ``emit(sinks, trace_id, duration_s, error_type, extra_labels)``; everything
+    that does not change between calls is bound here, once.
     """
     ntype, label, capability, scopes = (
         point.type,
@@ -71,13 +71,17 @@ def node_emitter(point: EmitPoint, producer: str) -> Emitter:
     state = {"confidence": point.confidence, "salience": point.salience, "urgency": point.urgency}
 
     def emit(
-        sinks: tuple[Sink, ...], trace_id: str, duration_s: float, error_type: str | None
+        sinks: tuple[Sink, ...],
+        trace_id: str,
+        duration_s: float,
+        error_type: str | None,
+        extra_labels: list[str],
     ) -> None:
         node: Node = {
             "version": 1,
             "id": f"LT-{trace_id}#N{next(_node_counter)}",
             "type": ntype,
-            "labels": [label],
+            "labels": [label, *extra_labels],
             "state": state.copy(),  # a copy per node: a sink may change its node
             "timestamps": {"created_ts": time_ns() // 1_000_000},
             "provenance": {
