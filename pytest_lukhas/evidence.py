@@ -10,9 +10,12 @@ data), so it reaches the controller unchanged when pytest-xdist runs tests on wo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from .flags import FlagSettings
 
 REPORT_ATTR = "lukhas"
 _ITEM_DATA = pytest.StashKey[dict[str, Any]]()
@@ -59,6 +62,7 @@ class Evidence:
 
     tests: dict[str, TestRecord] = field(default_factory=dict)
     deselected: list[str] = field(default_factory=list)
+    flags: FlagSettings | None = None  # the declared flags the run's fixtures managed
 
     def record(self, report: pytest.TestReport, path: str) -> TestRecord:
         record = self.tests.setdefault(report.nodeid, TestRecord(report.nodeid, path))

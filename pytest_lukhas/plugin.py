@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from . import report
+from . import flags, report, sideeffects
 from .evidence import REPORT_ATTR, item_data
 from .lanes import DEFAULT_CONFIG
 from .problems import ConfigError
@@ -43,20 +44,66 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "name of the production lane when none is called 'accepted'",
         default="",
     )
+    parser.addini(
+        "lukhas_dry_run_env",
+        "environment variable that switches dry-run mode (set true in every test by default)",
+        default=flags.DEFAULT_DRY_RUN_ENV,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
-    if not config.getoption("lukhas_gate"):
-        return
     root = config.rootpath
     config_path = root / (config.getoption("lukhas_config") or config.getini("lukhas_config"))
+    accepted = config.getini("lukhas_accepted_lane") or None
+    dry_run_env = config.getini("lukhas_dry_run_env") or flags.DEFAULT_DRY_RUN_ENV
+    if not config.getoption("lukhas_gate"):
+        settings = flags.load_settings(root, config_path, accepted, dry_run_env)
+        if settings.warning:
+            config.issue_config_time_warning(
+                pytest.PytestConfigWarning(f"lukhas: flags left alone: {settings.warning}"), 2
+            )
+        config.stash[flags.SETTINGS] = settings
+        return
     try:
-        run = GateRun.start(root, Path(config_path), config.getini("lukhas_accepted_lane") or None)
+        run = GateRun.start(root, Path(config_path), accepted)
     except ConfigError as exc:
         raise pytest.UsageError("lukhas gate: the configuration is invalid:\n" + str(exc)) from None
+    run.evidence.flags = flags.settings_for(run.config, run.slices, dry_run_env)
+    config.stash[flags.SETTINGS] = run.evidence.flags
     config.pluginmanager.register(GateHooks(run, config), "lukhas-gate-run")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    flags.parametrize(metafunc)
+
+
+@pytest.fixture(autouse=True)
+def lukhas_flags(request: pytest.FixtureRequest) -> Iterator[flags.FlagEnvironment | None]:
+    """Safe defaults (declared flags off, dry-run mode on) or the matrix run's flag states."""
+    env = flags.environment_for(request)
+    yield env
+    if env is not None:
+        env.restore()
+
+
+@pytest.fixture
+def feature_flags(
+    request: pytest.FixtureRequest, lukhas_flags: flags.FlagEnvironment | None
+) -> flags.FeatureFlags:
+    """Set declared feature flags for this test: ``feature_flags.set(FEATURE_X=True)``."""
+    return flags.FeatureFlags(flags.settings_of(request.config), lukhas_flags, request.node)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Run the test under the dry-run guard when it applies, and record its flag states."""
+    guarded = flags.before_call(item)
+    if guarded is None:
+        return (yield)
+    with sideeffects.guard_call(item, guarded):
+        return (yield)
 
 
 @pytest.hookimpl(wrapper=True)
