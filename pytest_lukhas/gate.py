@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .criteria import lane
+from .criteria import dry_run, lane
 from .evidence import Evidence
 from .lanes import LaneConfig
 from .manifests import MANIFEST_NAME, Slice
@@ -17,6 +17,7 @@ Evaluator = Callable[[Slice, LaneConfig, Evidence], Verdict]
 # One evaluator per criterion; a criterion without one is reported red as not implemented.
 EVALUATORS: dict[Criterion, Evaluator] = {
     Criterion.LANE: lane.evaluate,
+    Criterion.DRY_RUN: dry_run.evaluate,
 }
 
 
