@@ -39,6 +39,8 @@ def changed(path: str, value=DROP) -> dict:
 
 
 class FakeVerifier:
+    name = "fake"
+
     def __init__(self):
         self.seen = []
 
@@ -47,6 +49,7 @@ class FakeVerifier:
         return {"ok": True, "provider": "fake", "mode": "live", "user_verified": True}
 
 
+@pytest.mark.dry_run
 def test_dry_run_default_checks_the_shape_and_answers_deterministically():
     out = verify_passkey(ASSERTION)
     assert out == {
@@ -92,6 +95,15 @@ def test_live_mode_uses_the_registered_provider_and_passes_its_answer_through(li
     out = verify_passkey(ASSERTION)
     assert out == {"ok": True, "provider": "fake", "mode": "live", "user_verified": True}
     assert verifier.seen == ["hK9-credential-id"]
+
+
+@pytest.mark.feature_matrix(FEATURE_FLAG)
+def test_the_flag_picks_the_verifier(feature_flags):
+    verifier = FakeVerifier()
+    register(verifier)
+    on = feature_flags.states[FEATURE_FLAG]
+    assert verify_passkey(ASSERTION)["mode"] == ("live" if on else "dry_run")
+    assert verifier.seen == (["hK9-credential-id"] if on else [])
 
 
 @pytest.mark.parametrize("dry_run_mode", [None, "yes"])

@@ -19,6 +19,8 @@ EMIT_POINT = "CONTEXT:orchestration:handoff"
 
 
 class FakeBus:
+    name = "fake"
+
     def __init__(self):
         self.sent = []
 
@@ -35,6 +37,7 @@ class FrozenClock:
         return 0.0
 
 
+@pytest.mark.dry_run
 def test_dry_run_default_uses_the_null_bus_deterministically():
     out = handoff_context({"foo": "bar", "n": 1})
     assert out == {
@@ -105,6 +108,16 @@ def test_invalid_flag_value_raises_flag_error_naming_the_variable(monkeypatch, n
     assert [node["error_type"] for node in nodes] == ["FlagError"] * 2
 
 
+@pytest.mark.feature_matrix(FEATURE_FLAG)
+def test_the_flag_picks_the_bus(feature_flags):
+    bus = FakeBus()
+    register(bus)
+    on = feature_flags.states[FEATURE_FLAG]
+    assert handoff_context({"a": 1}, "planner")["provider"] == ("fake" if on else "null")
+    assert asyncio.run(ahandoff_context({"a": 1}))["provider"] == ("fake" if on else "null")
+    assert len(bus.sent) == (2 if on else 0)
+
+
 def test_both_flag_states_in_one_process(monkeypatch):
     register(FakeBus())
     assert handoff_context({})["provider"] == "null"
@@ -119,8 +132,9 @@ def test_sync_and_async_calls_emit_the_same_emit_point():
     with capture() as nodes:
         handoff_context({"secret_key": "secret_value"})
         asyncio.run(ahandoff_context({"secret_key": "secret_value"}))
-    assert [f"{n['type']}:{n['labels'][0]}" for n in nodes] == [EMIT_POINT] * 2
-    assert [n["provenance"]["capabilities"] for n in nodes] == [
+    context_nodes = [n for n in nodes if n["type"] == "CONTEXT"]
+    assert [f"{n['type']}:{n['labels'][0]}" for n in context_nodes] == [EMIT_POINT] * 2
+    assert [n["provenance"]["capabilities"] for n in context_nodes] == [
         ["handoff_context"],
         ["ahandoff_context"],
     ]
