@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,7 @@ class FlagSettings:
     unavailable: str | None = None  # why no flag is known; None once a lanes config loaded
     warning: str | None = None  # a problem to show the user (a lanes config that is invalid)
 
-    @property
+    @cached_property
     def known(self) -> tuple[str, ...]:
         return tuple(sorted({flag for _, flag in self.declared}))
 

@@ -58,8 +58,8 @@ Finding = tuple[str, str]  # (category, detail)
 class Guard:
     """The side-effect guard of one test call; switched on and off by flag changes."""
 
-    def __init__(self, repo_root: Path, allowed_dirs: Callable[[], tuple[str, ...]]) -> None:
-        self.repo_root = str(repo_root.resolve())
+    def __init__(self, repo_root: str, allowed_dirs: Callable[[], tuple[str, ...]]) -> None:
+        self.repo_root = repo_root
         self._allowed_dirs = allowed_dirs
         self.allowed: tuple[str, ...] = ()
         self.active = False
@@ -143,7 +143,7 @@ def switch(active: bool) -> None:
 def guard_call(item: pytest.Item, active: bool) -> Iterator[Guard]:
     """Guard one test call; record ``dry_run`` and ``side_effects``; fail on a breach."""
     global _current  # noqa: PLW0603 - the audit hook reads it
-    guard = Guard(item.config.rootpath, lambda: _allowed_dirs(item))
+    guard = Guard(_real(item.config.rootpath), lambda: _allowed_dirs(item))
     guard.switch(active)
     guard.whole_call = active
     previous, _current = _current, guard  # a pytester run nests a session in a test
@@ -163,6 +163,11 @@ def guard_call(item: pytest.Item, active: bool) -> Iterator[Guard]:
             if raised is not None and not isinstance(raised, SideEffectBlocked):
                 message += f"\nThe test then raised {type(raised).__name__}: {raised}"
             raise pytest.fail.Exception(message, pytrace=False) from None
+
+
+@cache
+def _real(path: Path) -> str:
+    return os.path.realpath(path)
 
 
 def _allowed_dirs(item: pytest.Item) -> tuple[str, ...]:
