@@ -49,6 +49,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "environment variable that switches dry-run mode (set true in every test by default)",
         default=flags.DEFAULT_DRY_RUN_ENV,
     )
+    parser.addini(
+        "lukhas_dry_run_tools",
+        "packages whose own file writes in dry-run tests are test tooling, not the code "
+        "under test (Hypothesis saving failing examples)",
+        type="linelist",
+        default=list(sideeffects.TOOLS),
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -9,7 +9,10 @@ even when the code under test swallowed the exception.
 
 Allowed while guarded: unix sockets and socket pairs (asyncio's event loop uses them),
 writes under the session's basetemp (so ``tmp_path``), under ``__pycache__`` folders and
-``sys.pycache_prefix`` (Python's own bytecode cache), and to ``os.devnull``.
+``sys.pycache_prefix`` (Python's own bytecode cache), to ``os.devnull``, and writes made
+by test tools (ini ``lukhas_dry_run_tools``, by default :data:`TOOLS`: Hypothesis saves
+failing examples): a write counts as the tool's when the innermost frame outside the
+standard library belongs to one of these packages.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import pytest
 
 from .evidence import item_data
 
+TOOLS = ("hypothesis",)
 MAX_RECORDED = 20  # side effects kept per test; the count says how many there were
 _AF_UNIX = getattr(socket, "AF_UNIX", None)
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
@@ -58,9 +62,15 @@ Finding = tuple[str, str]  # (category, detail)
 class Guard:
     """The side-effect guard of one test call; switched on and off by flag changes."""
 
-    def __init__(self, repo_root: str, allowed_dirs: Callable[[], tuple[str, ...]]) -> None:
+    def __init__(
+        self,
+        repo_root: str,
+        allowed_dirs: Callable[[], tuple[str, ...]],
+        tools: frozenset[str] = frozenset(TOOLS),
+    ) -> None:
         self.repo_root = repo_root
         self._allowed_dirs = allowed_dirs
+        self.tools = tools
         self.allowed: tuple[str, ...] = ()
         self.active = False
         self.whole_call = False  # on from the start of the call to its end
@@ -83,7 +93,7 @@ class Guard:
             finding = rule(self, args)
         except Exception:  # a bug of ours must not break the code under test
             return
-        if finding is None:
+        if finding is None or (finding[0] == "file write" and _caller_package() in self.tools):
             return
         effect = SideEffect(event, *finding, where_in_repo(self.repo_root))
         self.count += 1
@@ -143,7 +153,7 @@ def switch(active: bool) -> None:
 def guard_call(item: pytest.Item, active: bool) -> Iterator[Guard]:
     """Guard one test call; record ``dry_run`` and ``side_effects``; fail on a breach."""
     global _current  # noqa: PLW0603 - the audit hook reads it
-    guard = Guard(_real(item.config.rootpath), lambda: _allowed_dirs(item))
+    guard = Guard(_real(item.config.rootpath), lambda: _allowed_dirs(item), _tools(item.config))
     guard.switch(active)
     guard.whole_call = active
     previous, _current = _current, guard  # a pytester run nests a session in a test
@@ -163,6 +173,13 @@ def guard_call(item: pytest.Item, active: bool) -> Iterator[Guard]:
             if raised is not None and not isinstance(raised, SideEffectBlocked):
                 message += f"\nThe test then raised {type(raised).__name__}: {raised}"
             raise pytest.fail.Exception(message, pytrace=False) from None
+
+
+def _tools(config: pytest.Config) -> frozenset[str]:
+    try:
+        return frozenset(config.getini("lukhas_dry_run_tools"))
+    except ValueError:  # the plugin's ini keys are not registered
+        return frozenset(TOOLS)
 
 
 @cache
@@ -201,32 +218,51 @@ def where_in_repo(repo_root: str) -> str:
         if kind == "repo":
             relpath = os.path.relpath(frame.f_code.co_filename, repo_root)
             return f"{Path(relpath).as_posix()}:{frame.f_lineno}"
-        if kind == "other" and fallback is None:
+        if kind in ("other", "stdlib") and fallback is None:
             fallback = f"{frame.f_code.co_filename}:{frame.f_lineno}"
         frame = frame.f_back
     return fallback or "an unknown line"
 
 
+def _caller_package() -> str:
+    """The top-level package of the innermost frame outside this guard and the stdlib."""
+    frame = sys._getframe(2)
+    while frame is not None and _file_kind(frame.f_code.co_filename, "") in ("own", "stdlib"):
+        frame = frame.f_back
+    return "" if frame is None else str(frame.f_globals.get("__name__", "")).partition(".")[0]
+
+
 @cache
 def _file_kind(filename: str, repo_root: str) -> str:
-    """'own' (this guard), 'repo' (the user's code) or 'other' (stdlib, installed, frozen)."""
+    """'own' (this guard), 'stdlib', 'repo' (the user's code) or 'other' (installed)."""
     if not Path(filename).is_absolute():
-        return "other"
+        return "stdlib"  # frozen modules and the like
     path = os.path.realpath(filename)
     if _under(path, _HERE):
         return "own"
-    installed = [p for p in _installed_dirs() if not _under(repo_root, p)]
-    if _under(path, repo_root) and not any(_under(path, p) for p in installed):
+    stdlib, site, prefixes = _installed_dirs()
+    if any(_under(path, d) for d in stdlib) and not any(_under(path, d) for d in site):
+        return "stdlib"
+    installed = [p for p in (*site, *prefixes) if not _under(repo_root, p)]
+    if repo_root and _under(path, repo_root) and not any(_under(path, p) for p in installed):
         return "repo"
     return "other"
 
 
 @cache
-def _installed_dirs() -> tuple[str, ...]:
+def _installed_dirs() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The standard library's folders, site-packages folders, and installation prefixes."""
     paths = sysconfig.get_paths()
-    dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    dirs |= {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
-    return tuple(sorted(os.path.realpath(d) for d in dirs))
+
+    def real(keys: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted({os.path.realpath(paths[k]) for k in keys if k in paths}))
+
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    return (
+        real(("stdlib", "platstdlib")),
+        real(("purelib", "platlib")),
+        tuple(sorted(os.path.realpath(p) for p in prefixes)),
+    )
 
 
 def _under(path: str, directory: str) -> bool:

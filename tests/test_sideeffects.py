@@ -266,3 +266,45 @@ def test_two():
             "where": "prod/billing/effects.py:20",
         },
     ]
+
+
+def test_a_failing_hypothesis_test_shows_its_example_not_the_tools_own_writes(repo):
+    repo.makepyfile(
+        **{
+            "prod/billing/tests/test_property": """
+from hypothesis import given, strategies as st
+
+@given(st.integers())
+def test_small(x):
+    assert x < 10
+"""
+        }
+    )
+    result = repo.runpytest("prod/billing/tests/test_property.py")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*assert 10 < 10", "*x=10,"], consecutive=False)
+    assert "dry run" not in result.stdout.str()
+
+
+@pytest.mark.parametrize(("tools", "outcome"), [(None, "failed"), ("tooling", "passed")])
+def test_writes_by_a_declared_test_tool_are_allowed(repo, tools, outcome):
+    if tools:
+        repo.makeini(f"[pytest]\nlukhas_dry_run_tools =\n    hypothesis\n    {tools}\n")
+    repo.makepyfile(
+        tooling="""
+from pathlib import Path
+
+def save_report():
+    Path("report.txt").write_text("tool output")
+""",
+        **{
+            "prod/billing/tests/test_tool": """
+import tooling
+
+def test_tool():
+    tooling.save_report()
+"""
+        },
+    )
+    result = repo.runpytest("prod/billing/tests/test_tool.py")
+    result.assert_outcomes(**{outcome: 1})
