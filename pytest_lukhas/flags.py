@@ -152,7 +152,7 @@ class FeatureFlags:
                 raise TypeError(f"{name} must be set to True or False, got {value!r}")
         assert self._env is not None  # check_known passed, so the settings are loaded
         self._env.update(flags)
-        item_data(self._item)["flags"] = self._env.states()
+        record_states(self._item, self._settings)
         sideeffects.switch(dry_run_applies(self._item, self._settings))
 
     @property
@@ -216,5 +216,12 @@ def before_call(item: pytest.Item) -> bool | None:
     settings = settings_of(item.config)
     if settings.unavailable:
         return True if item.get_closest_marker("dry_run") is not None else None
-    item_data(item)["flags"] = {f: is_on(os.environ.get(f)) for f in settings.known}
+    record_states(item, settings)
     return dry_run_applies(item, settings)
+
+
+def record_states(item: pytest.Item, settings: FlagSettings) -> None:
+    """Evidence: each declared flag's state, and which flags were left to their default."""
+    data = item_data(item)
+    data["flags"] = {flag: is_on(os.environ.get(flag)) for flag in settings.known}
+    data["flag_defaults"] = [f for f in settings.known if not os.environ.get(f, "").strip()]

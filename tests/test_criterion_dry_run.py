@@ -39,9 +39,11 @@ def record(
     outcome: str = "passed",
     side_effects: list[dict[str, str]] | None = None,
     matriz: bool = True,
+    explicit: bool = False,
 ) -> TestRecord:
     data: dict[str, Any] = {
         "flags": {"FEATURE_BILLING": on, "FEATURE_SHIPPING": False},
+        "flag_defaults": [] if on or explicit else ["FEATURE_BILLING", "FEATURE_SHIPPING"],
         "dry_run": (not on) if guarded is None else guarded,
         "side_effects": side_effects or [],
     }
@@ -123,6 +125,11 @@ def test_green_with_both_flag_states_answered_and_a_refusal_seen(judge):
         (
             [record("test_off", nodes=[node(CHARGE)]), ON, REFUSAL],
             "with FEATURE_BILLING off the slice's nodes carry no provider: label",
+            f"{TEST_FILE}::test_off",
+        ),
+        (
+            [record("test_off", explicit=True, nodes=[node(CHARGE, "provider:null")]), ON, REFUSAL],
+            "every flag-off run set FEATURE_BILLING explicitly, so its default was never tested",
             f"{TEST_FILE}::test_off",
         ),
         (

@@ -191,6 +191,13 @@ def test_flag_states_are_recorded_per_test(repo):
         "FEATURE_BILLING": False,
         "FEATURE_SHIPPING": False,
     }
+    assert data[base + "test_charge_off"]["flag_defaults"] == [
+        "FEATURE_BILLING",
+        "FEATURE_SHIPPING",
+    ]
+    matrix_off = data[base + "test_charge_both[FEATURE_BILLING=off]"]
+    assert matrix_off["flags"]["FEATURE_BILLING"] is False
+    assert matrix_off["flag_defaults"] == ["FEATURE_SHIPPING"]  # the matrix set it to false
     assert data[base + "test_charge_both[FEATURE_BILLING=on]"]["flags"]["FEATURE_BILLING"]
 
 
@@ -206,3 +213,4 @@ def test_late(feature_flags):
         "FEATURE_BILLING": False,
         "FEATURE_SHIPPING": True,
     }
+    assert data["test_late.py::test_late"]["flag_defaults"] == ["FEATURE_BILLING"]

@@ -6,7 +6,8 @@ the captured MATRIZ nodes of ``matriz``) and the slice's files:
 - no module of the slice reads a feature flag at import (frozen flags);
 - no dry-run test of the slice caused a side effect;
 - flag off: a passing test ran under the dry-run guard and the slice's nodes say
-  ``provider:null`` answered (and no other provider);
+  ``provider:null`` answered (and no other provider); one such test left the flag unset,
+  so the flag's default is off;
 - flag on: a passing test's nodes of the slice say a provider other than null answered;
 - every capability that declares consent scopes is guarded by ``consent_required`` for
   them, and for each scope some passing test saw the gate refuse (``consent:refused``).
@@ -62,6 +63,7 @@ def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
         ),
         *runs.side_effect_findings(),
         *runs.off_findings(),
+        *runs.default_findings(),
         *runs.on_findings(),
         *_consent_findings(slice_, manifest, config, runs),
     ]
@@ -185,6 +187,19 @@ class _Runs:
                 + (f"provider:{', provider:'.join(seen)}" if seen else "no provider: label")
                 + ", not provider:null alone: the null provider must answer flag-off calls",
                 guarded[0].nodeid,
+            )
+        ]
+
+    def default_findings(self) -> list[Finding]:
+        """The flag's default is off: some flag-off run left it unset."""
+        off = self.off_runs()
+        if not off or any(self.flag in (t.data.get("flag_defaults") or ()) for t in off):
+            return []
+        return [
+            Finding(
+                f"every flag-off run set {self.flag} explicitly, so its default was never "
+                "tested: run a test of the slice without setting the flag",
+                off[0].nodeid,
             )
         ]
 
