@@ -5,9 +5,9 @@ round of 1000 calls shows what the guard's audit hook adds to every audited oper
 the process. Audit hooks cannot be removed, so the row without the hook must run first,
 in a fresh process (``-p no:randomly`` keeps the file's order).
 
-Per test: the flag defaults (declared flags removed, dry-run variable set, all restored)
-and the guard's set-up and tear-down, against the same three variables handled by
-``monkeypatch``, as the slices' conftests did before the plugin did it for them.
+Per test: the flag defaults (declared flags removed, dry-run variable set, all restored),
+the flag states recorded, the guard decided, set up and torn down, against the same
+three variables handled by ``monkeypatch``, as the slices' conftests did by hand.
 
     .venv/bin/pytest benchmarks/test_dry_run_guard.py --benchmark-only -p no:randomly
 """
@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from pytest_lukhas import sideeffects
+from pytest_lukhas import flags, sideeffects
 from pytest_lukhas.flags import FlagEnvironment, FlagSettings
 
 CALLS = 1000
@@ -32,9 +32,19 @@ def frames() -> None:
         sys._getframe()
 
 
-def fake_item() -> SimpleNamespace:
+def fake_item(settings: FlagSettings | None = None) -> SimpleNamespace:
+    """What the plugin reads of a test item: its path, markers, config and stash."""
+    config = SimpleNamespace(
+        rootpath=Path.cwd(), stash=pytest.Stash(), getini=lambda name: list(sideeffects.TOOLS)
+    )
+    if settings is not None:
+        config.stash[flags.SETTINGS] = settings
     return SimpleNamespace(
-        config=SimpleNamespace(rootpath=Path.cwd()), stash=pytest.Stash(), funcargs={}
+        config=config,
+        stash=pytest.Stash(),
+        funcargs={},
+        path=Path.cwd() / "prod" / FLAGS[0] / "tests" / "test_api.py",
+        get_closest_marker=lambda name: None,
     )
 
 
@@ -71,11 +81,12 @@ def test_per_test_monkeypatch_baseline(benchmark):
 @pytest.mark.benchmark(group=PER_TEST)
 def test_per_test_flag_defaults_and_guard(benchmark):
     settings = FlagSettings(Path.cwd(), declared=tuple((f"prod/{f}", f) for f in FLAGS))
+    item = fake_item(settings)
 
     def one_test() -> None:
         env = FlagEnvironment(settings)
         env.apply({})
-        with sideeffects.guard_call(fake_item(), active=True):
+        with sideeffects.guard_call(item, active=flags.before_call(item)):
             pass
         env.restore()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 import pytest
@@ -75,10 +75,20 @@ class FlagSettings:
         )
 
     def relpath(self, path: Path) -> str | None:
-        try:
-            return path.resolve().relative_to(self.repo_root.resolve()).as_posix()
-        except ValueError:
-            return None
+        """``path`` relative to the repository root; None outside it (string work: cheap)."""
+        text, root = str(path), str(self.repo_root).rstrip(os.sep) + os.sep
+        if text.startswith(root):
+            return text[len(root) :].replace(os.sep, "/")
+        return _resolved_relpath(path, self.repo_root)
+
+
+@cache
+def _resolved_relpath(path: Path, repo_root: Path) -> str | None:
+    """The slow way, through symbolic links, once per path."""
+    try:
+        return path.resolve().relative_to(repo_root.resolve()).as_posix()
+    except ValueError:
+        return None
 
 
 def settings_for(config: LaneConfig, slices: list[Slice], dry_run_env: str) -> FlagSettings:
@@ -150,7 +160,8 @@ class FeatureFlags:
         for name, value in flags.items():
             if not isinstance(value, bool):
                 raise TypeError(f"{name} must be set to True or False, got {value!r}")
-        assert self._env is not None  # check_known passed, so the settings are loaded
+        if self._env is None:  # no flags known, and none asked for
+            return
         self._env.update(flags)
         record_states(self._item, self._settings)
         sideeffects.switch(dry_run_applies(self._item, self._settings))
