@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from .flags import FlagSettings
     from .sla.results import SlaResults
 
 REPORT_ATTR = "lukhas"
@@ -64,6 +65,7 @@ class Evidence:
     collected: set[str] = field(default_factory=set)
     deselected: set[str] = field(default_factory=set)
     narrowing_options: tuple[str, ...] = ()  # -k, -m, --lf, ... when given
+    flags: FlagSettings | None = None  # the declared flags the run's fixtures managed
 
     def record(self, report: pytest.TestReport, path: str) -> TestRecord:
         record = self.tests.setdefault(report.nodeid, TestRecord(report.nodeid, path))

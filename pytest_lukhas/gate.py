@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .criteria import lane, matriz, sla, tests
+from .criteria import dry_run, lane, matriz, sla, tests
 from .evidence import Evidence
 from .lanes import LaneConfig
 from .manifests import MANIFEST_NAME, Slice
@@ -20,6 +20,7 @@ EVALUATORS: dict[Criterion, Evaluator] = {
     Criterion.MATRIZ: matriz.evaluate,
     Criterion.TESTS: tests.evaluate,
     Criterion.SLA: sla.evaluate,
+    Criterion.DRY_RUN: dry_run.evaluate,
 }
 
 

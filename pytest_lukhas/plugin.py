@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from . import report
+from . import flags, report, sideeffects
 from .capture import DEFAULT_EMITTER, EMITTER_INI, MatrizEvents
 from .capture_session import CaptureSession
 from .evidence import REPORT_ATTR, item_data
@@ -77,6 +78,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "module whose add_sink(callable)/remove_sink(callable) give the MATRIZ nodes tests emit",
         default=DEFAULT_EMITTER,
     )
+    parser.addini(
+        "lukhas_dry_run_env",
+        "environment variable that switches dry-run mode (set true in every test by default)",
+        default=flags.DEFAULT_DRY_RUN_ENV,
+    )
+    parser.addini(
+        "lukhas_dry_run_tools",
+        "packages whose own file writes in dry-run tests are test tooling, not the code "
+        "under test (Hypothesis saving failing examples)",
+        type="linelist",
+        default=list(sideeffects.TOOLS),
+    )
 
 
 @pytest.hookimpl(tryfirst=True)  # before junitxml and pytest-benchmark read their options
@@ -85,20 +98,25 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", marker)
     gate = bool(config.getoption("lukhas_gate"))
     config.stash[_CAPTURE] = CaptureSession(config.getini(EMITTER_INI), gate=gate)
-    if not gate:
-        return
     root = config.rootpath
     config_path = root / (config.getoption("lukhas_config") or config.getini("lukhas_config"))
+    accepted = config.getini("lukhas_accepted_lane") or None
+    dry_run_env = config.getini("lukhas_dry_run_env") or flags.DEFAULT_DRY_RUN_ENV
+    if not gate:
+        settings = flags.load_settings(root, config_path, accepted, dry_run_env)
+        if settings.warning:
+            config.issue_config_time_warning(
+                pytest.PytestConfigWarning(f"lukhas: flags left alone: {settings.warning}"), 2
+            )
+        config.stash[flags.SETTINGS] = settings
+        return
     try:
-        run = GateRun.start(
-            root,
-            Path(config_path),
-            config.getini("lukhas_accepted_lane") or None,
-            config.getoption("lukhas_slice"),
-        )
+        run = GateRun.start(root, Path(config_path), accepted, config.getoption("lukhas_slice"))
     except ConfigError as exc:
         raise pytest.UsageError("lukhas gate: the configuration is invalid:\n" + str(exc)) from None
     run.evidence.narrowing_options = narrowing_options(config)
+    run.evidence.flags = flags.settings_for(run.config, run.slices, dry_run_env)
+    config.stash[flags.SETTINGS] = run.evidence.flags
     bundle_dir = config.getoption("lukhas_bundle") or config.getini("lukhas_bundle_dir")
     if bundle_dir and not hasattr(config, "workerinput"):
         bundle = run.open_bundle(config.rootpath / bundle_dir)
@@ -106,6 +124,27 @@ def pytest_configure(config: pytest.Config) -> None:
             config.option.xmlpath = str(bundle.junit_path)
     config.stash[GATE_RUN] = run
     config.pluginmanager.register(GateHooks(run, config), "lukhas-gate-run")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    flags.parametrize(metafunc)
+
+
+@pytest.fixture(autouse=True)
+def lukhas_flags(request: pytest.FixtureRequest) -> Iterator[flags.FlagEnvironment | None]:
+    """Safe defaults (declared flags off, dry-run mode on) or the matrix run's flag states."""
+    env = flags.environment_for(request)
+    yield env
+    if env is not None:
+        env.restore()
+
+
+@pytest.fixture
+def feature_flags(
+    request: pytest.FixtureRequest, lukhas_flags: flags.FlagEnvironment | None
+) -> flags.FeatureFlags:
+    """Set declared feature flags for this test: ``feature_flags.set(FEATURE_X=True)``."""
+    return flags.FeatureFlags(flags.settings_of(request.config), lukhas_flags, request.node)
 
 
 @pytest.fixture
@@ -126,8 +165,13 @@ def pytest_runtest_setup(item: pytest.Item) -> object:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> object:
+    """Capture the call's nodes; run it under the dry-run guard when that applies."""
+    guarded = flags.before_call(item)
     with item.config.stash[_CAPTURE].phase(item, "call"):
-        return (yield)
+        if guarded is None:
+            return (yield)
+        with sideeffects.guard_call(item, guarded):
+            return (yield)
 
 
 @pytest.hookimpl(wrapper=True)

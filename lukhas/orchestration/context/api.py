@@ -4,17 +4,24 @@ Both draw from one per-tenant rate limiter (the tenant of the active
 ``lukhas.observability.trace``); when the tenant's bucket is empty they answer
 ``{"ok": False, "reason": "rate_limited", ...}`` without asking for a provider, so
 their MATRIZ node carries no ``provider:`` label: no provider answered.
+
+A context may carry a person's data; it names that person in its ``user_id`` entry.
+Handing such a context to another component shares the data, so a live handoff needs the
+person's consent to scope ``context.share``: without it the answer is ``{"ok": False,
+"reason": "consent_refused", ...}`` and nothing is handed off (see ``consent_required``).
 """
 
 from collections.abc import Mapping
 from typing import Any
 
 from lukhas.flags import live
+from lukhas.governance.consent_ledger import consent_required
 from lukhas.observability import current_tenant, instrument
 from lukhas.orchestration.context.rate_limit import RateLimiter
 from lukhas.orchestration.context.registry import get_provider
 
 FEATURE_FLAG = "FEATURE_ORCHESTRATION_HANDOFF"
+CONSENT_SCOPE = "context.share"
 
 _limiter = RateLimiter()
 
@@ -33,6 +40,12 @@ def _rate_limited(target: str) -> dict[str, Any] | None:
     return {"ok": False, "reason": "rate_limited", "tenant": tenant, "target": target}
 
 
+def _context_subject(arguments: Mapping[str, Any]) -> object:
+    """The person a context is about: its ``user_id`` entry (None when it names nobody)."""
+    ctx = arguments.get("ctx")
+    return ctx.get("user_id") if isinstance(ctx, Mapping) else None
+
+
 @instrument(
     "CONTEXT",
     label="orchestration:handoff",
@@ -40,6 +53,7 @@ def _rate_limited(target: str) -> dict[str, Any] | None:
     salience=0.4,
     urgency=0.7,
 )
+@consent_required(CONSENT_SCOPE, subject=_context_subject, flag=FEATURE_FLAG)
 def handoff_context(ctx: Mapping[str, Any], target: str = "default") -> dict[str, Any]:
     """Hand ``ctx`` to ``target`` on the context bus (nothing is delivered in dry-run)."""
     enabled = live(FEATURE_FLAG)  # a malformed flag is refused before a token is taken
@@ -53,6 +67,7 @@ def handoff_context(ctx: Mapping[str, Any], target: str = "default") -> dict[str
     salience=0.4,
     urgency=0.7,
 )
+@consent_required(CONSENT_SCOPE, subject=_context_subject, flag=FEATURE_FLAG)
 async def ahandoff_context(ctx: Mapping[str, Any], target: str = "default") -> dict[str, Any]:
     """:func:`handoff_context` for async callers."""
     enabled = live(FEATURE_FLAG)

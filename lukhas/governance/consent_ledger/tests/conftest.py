@@ -1,21 +1,23 @@
 import pytest
 
-from lukhas.flags import DRY_RUN_MODE
 from lukhas.governance.consent_ledger import FEATURE_FLAG, reset
 from lukhas.observability import SINK_ENV
 
 
 @pytest.fixture(autouse=True)
 def defaults(monkeypatch):
-    """Each test starts from the defaults: flag and dry-run mode unset, no real provider."""
-    for name in (FEATURE_FLAG, DRY_RUN_MODE, SINK_ENV):
-        monkeypatch.delenv(name, raising=False)
+    """Each test starts with no real provider and no sink from the environment.
+
+    The lukhas plugin sets the flags: all off and dry-run mode on, unless the test asks
+    otherwise (``feature_matrix``, ``feature_flags``).
+    """
+    monkeypatch.delenv(SINK_ENV, raising=False)
     reset()
     yield
     reset()
 
 
 @pytest.fixture
-def live_env(monkeypatch):
-    monkeypatch.setenv(FEATURE_FLAG, "true")
-    monkeypatch.setenv(DRY_RUN_MODE, "false")
+def live_env(feature_flags):
+    """The slice live: its flag on (which also turns dry-run mode off)."""
+    feature_flags.set(**{FEATURE_FLAG: True})

@@ -24,6 +24,7 @@ class FakeLedger:
         return {"ok": True, "provider": "fake", "mode": "live", "seq": len(self.entries)}
 
 
+@pytest.mark.dry_run
 def test_dry_run_default_uses_the_null_provider_deterministically(matriz_events):
     first = record_consent("usr_123", "gmail.read", {"just": "testing"})
     assert first == {
@@ -73,6 +74,15 @@ def test_live_mode_uses_the_registered_provider_and_passes_its_answer_through(
     ]
     matriz_events.assert_emitted(POINT, count=1, label="provider:fake")
     matriz_events.assert_emitted(POINT, count=1, label="mode:live")
+
+
+@pytest.mark.feature_matrix(FEATURE_FLAG)
+def test_the_flag_picks_the_ledger(feature_flags):
+    ledger = FakeLedger()
+    register(ledger)
+    on = feature_flags.states[FEATURE_FLAG]
+    assert record_consent("usr_123", "gmail.read")["provider"] == ("fake" if on else "null")
+    assert len(ledger.entries) == (1 if on else 0)
 
 
 @pytest.mark.parametrize("dry_run_mode", [None, "true", "1"])

@@ -49,6 +49,7 @@ class FakeVerifier:
         return {"ok": True, "provider": "fake", "mode": "live", "user_verified": True}
 
 
+@pytest.mark.dry_run
 def test_dry_run_default_checks_the_shape_and_answers_deterministically(matriz_events):
     out = verify_passkey(ASSERTION)
     assert out == {
@@ -100,6 +101,15 @@ def test_live_mode_uses_the_registered_provider_and_passes_its_answer_through(
     assert verifier.seen == ["hK9-credential-id"]
     [node] = matriz_events.assert_emitted(POINT, count=1, label="provider:fake")
     assert node["labels"][2] == "mode:live"
+
+
+@pytest.mark.feature_matrix(FEATURE_FLAG)
+def test_the_flag_picks_the_verifier(feature_flags):
+    verifier = FakeVerifier()
+    register(verifier)
+    on = feature_flags.states[FEATURE_FLAG]
+    assert verify_passkey(ASSERTION)["mode"] == ("live" if on else "dry_run")
+    assert verifier.seen == (["hK9-credential-id"] if on else [])
 
 
 @pytest.mark.parametrize("dry_run_mode", [None, "yes"])

@@ -37,6 +37,7 @@ class FrozenClock:
         return 0.0
 
 
+@pytest.mark.dry_run
 def test_dry_run_default_uses_the_null_bus_deterministically(matriz_events):
     out = handoff_context({"foo": "bar", "n": 1})
     assert out == {
@@ -113,6 +114,16 @@ def test_invalid_flag_value_raises_flag_error_naming_the_variable(monkeypatch, n
     assert [node["error_type"] for node in nodes] == ["FlagError"] * 2
 
 
+@pytest.mark.feature_matrix(FEATURE_FLAG)
+def test_the_flag_picks_the_bus(feature_flags):
+    bus = FakeBus()
+    register(bus)
+    on = feature_flags.states[FEATURE_FLAG]
+    assert handoff_context({"a": 1}, "planner")["provider"] == ("fake" if on else "null")
+    assert asyncio.run(ahandoff_context({"a": 1}))["provider"] == ("fake" if on else "null")
+    assert len(bus.sent) == (2 if on else 0)
+
+
 def test_both_flag_states_in_one_process(monkeypatch):
     register(FakeBus())
     assert handoff_context({})["provider"] == "null"
@@ -128,8 +139,9 @@ def test_sync_and_async_calls_emit_the_same_emit_point(matriz_events):
     handoff_context({"secret_key": "secret_value"})
     asyncio.run(ahandoff_context({"secret_key": "secret_value"}))
     nodes = matriz_events.nodes
-    assert matriz_events.points() == [EMIT_POINT] * 2
-    assert [n["provenance"]["capabilities"] for n in nodes] == [
+    context_nodes = matriz_events.filter(type="CONTEXT")
+    assert [f"{n['type']}:{n['labels'][0]}" for n in context_nodes] == [EMIT_POINT] * 2
+    assert [n["provenance"]["capabilities"] for n in context_nodes] == [
         ["handoff_context"],
         ["ahandoff_context"],
     ]
