@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .criteria import lane
+from .criteria import imports, lane
 from .evidence import Evidence
 from .lanes import LaneConfig
 from .manifests import MANIFEST_NAME, Slice
@@ -17,12 +17,14 @@ Evaluator = Callable[[Slice, LaneConfig, Evidence], Verdict]
 # One evaluator per criterion; a criterion without one is reported red as not implemented.
 EVALUATORS: dict[Criterion, Evaluator] = {
     Criterion.LANE: lane.evaluate,
+    Criterion.IMPORTS: imports.evaluate,
 }
 
 
 def evaluate(config: LaneConfig, slices: list[Slice], evidence: Evidence) -> GateResult:
     per_slice = tuple(_slice_verdicts(s, config, evidence) for s in slices)
-    return GateResult(per_slice, tuple(_repo_checks(config, slices)))
+    repo = [*_repo_checks(config, slices), imports.repo_check(evidence)]
+    return GateResult(per_slice, tuple(repo))
 
 
 def _slice_verdicts(slice_: Slice, config: LaneConfig, evidence: Evidence) -> SliceVerdicts:

@@ -7,11 +7,17 @@ from pathlib import Path
 import pytest
 
 from . import report
-from .lanes import DEFAULT_CONFIG
+from .boundaries import baseline as import_baseline
+from .boundaries.check import ImportOptions
+from .boundaries.guard import Guard
+from .boundaries.session import WORKER_KEY, ImportSession
+from .lanes import DEFAULT_CONFIG, load_lanes
 from .problems import ConfigError
 from .run import GateRun
 
 GATE_RUN = pytest.StashKey[GateRun]()
+IMPORTS = pytest.StashKey[ImportSession]()
+GUARD = pytest.StashKey[Guard]()
 
 MARKERS = (
     "sla(p95_ms=None, p99_ms=None, samples=200): assert a latency budget with stated confidence",
@@ -46,19 +52,71 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _config_path(config: pytest.Config, option: object) -> Path:
+    return config.rootpath / (option or config.getini("lukhas_config"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """The runtime import guard starts before any conftest file is imported."""
+    if not getattr(early_config.known_args_namespace, "lukhas_gate", False):
+        return
+    path = _config_path(early_config, early_config.known_args_namespace.lukhas_config)
+    accepted = early_config.getini("lukhas_accepted_lane") or None
+    try:
+        lanes = load_lanes(path, early_config.rootpath, accepted_lane=accepted)
+    except ConfigError:
+        return  # pytest_configure reports it
+    early_config.stash[GUARD] = Guard(lanes).install()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
     if not config.getoption("lukhas_gate"):
         return
     root = config.rootpath
-    config_path = root / (config.getoption("lukhas_config") or config.getini("lukhas_config"))
+    config_path = _config_path(config, config.getoption("lukhas_config"))
     try:
-        config.stash[GATE_RUN] = GateRun.start(
-            root, Path(config_path), config.getini("lukhas_accepted_lane") or None
-        )
+        run = GateRun.start(root, config_path, config.getini("lukhas_accepted_lane") or None)
+        options = ImportOptions.from_config(run.config)
+        import_baseline.load(root / options.baseline, options.baseline)
     except ConfigError as exc:
         raise pytest.UsageError("lukhas gate: the configuration is invalid:\n" + str(exc)) from None
+    config.stash[GATE_RUN] = run
+    config.stash[IMPORTS] = ImportSession(run.config, options, config.stash.get(GUARD, None))
+
+
+def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.Item]) -> None:
+    imports = session.config.stash.get(IMPORTS, None)
+    if imports is not None:
+        items.extend(imports.items(session, session.config.stash[GATE_RUN].slices))
+
+
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    guard = collector.config.stash.get(GUARD, None)
+    if guard is not None:
+        guard.current = f"(collecting {collector.nodeid or collector.config.rootpath.name})"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> object:
+    guard = item.config.stash.get(GUARD, None)
+    if guard is not None:
+        guard.current = item.nodeid
+    try:
+        return (yield)
+    finally:
+        if guard is not None:
+            guard.current = "(between tests)"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object) -> None:
+    """pytest-xdist: the controller collects each worker's runtime import findings."""
+    imports = node.config.stash.get(IMPORTS, None)  # type: ignore[attr-defined]
+    if imports is not None:
+        imports.from_worker(getattr(node, "workeroutput", {}))
 
 
 @pytest.hookimpl(trylast=True)
@@ -66,9 +124,19 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     run = session.config.stash.get(GATE_RUN, None)
     if run is None:
         return
+    imports = session.config.stash[IMPORTS]
+    run.evidence.imports = imports.final_report()
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput[WORKER_KEY] = imports.to_worker_output()
     result = run.finish()
     if not result.green and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    guard = config.stash.get(GUARD, None)
+    if guard is not None:
+        guard.uninstall()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

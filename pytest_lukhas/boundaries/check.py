@@ -71,7 +71,7 @@ class ImportReport:
         return self.findings + self.runtime
 
     def add_runtime(self, found: list[Finding]) -> None:
-        self.runtime = _apply_baseline(self, merge(found))
+        self.runtime = _apply_baseline(self, merge(found, self.config.accepted.name))
 
     def for_rule(self, rule: Rule) -> list[Finding]:
         """The rule's chains, and for a lane rule the lane's own file findings."""
@@ -88,7 +88,9 @@ class ImportReport:
         checker = Checker(self.config, self.graph)
         chains = [f for rule in self.rules for f in checker.crossings(rule, within=relpath)]
         local = [f for f in self.all_findings if _below(f.file, relpath) and f not in chains]
-        found = merge(chains) + [f for f in local if not f.chain or f.kind == kinds.RUNTIME_IMPORT]
+        found = merge(chains, self.config.accepted.name) + [
+            f for f in local if not f.chain or f.kind == kinds.RUNTIME_IMPORT
+        ]
         return _apply_baseline(self, found, stale=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -110,7 +112,9 @@ class ImportReport:
         }
 
 
-def check_imports(config: LaneConfig, options: ImportOptions | None = None) -> ImportReport:
+def check_imports(
+    config: LaneConfig, options: ImportOptions | None = None, *, use_baseline: bool = True
+) -> ImportReport:
     """Scan, resolve, judge; raises ConfigError only for a broken baseline file."""
     started = time.perf_counter()
     options = options or ImportOptions.from_config(config)
@@ -137,10 +141,11 @@ def check_imports(config: LaneConfig, options: ImportOptions | None = None) -> I
     checker = Checker(config, graph)
     rules = rules_of(config)
     by_rule = {rule.id: checker.crossings(rule) for rule in rules}
-    found = merge(f for rule in rules for f in by_rule[rule.id])
+    found = merge((f for rule in rules for f in by_rule[rule.id]), config.accepted.name)
     found += file_findings(config, graph, options)
     report = ImportReport(config, options, graph, rules, [], by_rule, scanned)
-    report.baseline = baselines.load(config.repo_root / options.baseline, options.baseline)
+    if use_baseline:
+        report.baseline = baselines.load(config.repo_root / options.baseline, options.baseline)
     report.findings = _apply_baseline(report, found)
     report.by_rule = {k: _apply_baseline(report, v, stale=False) for k, v in by_rule.items()}
     report.seconds = time.perf_counter() - started

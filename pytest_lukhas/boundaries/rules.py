@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..globs import matches
 from ..lanes import Lane, LaneConfig
@@ -54,7 +54,7 @@ def rules_of(config: LaneConfig) -> list[Rule]:
     lanes', then the invariants."""
     lanes = sorted(config.lanes, key=lambda lane: lane is not config.accepted)
     found = []
-    where = config.path.name
+    where = config.relpath(config.path)
     for lane in lanes:
         if not lane.deny_from and lane.allow_from is None:
             continue
@@ -287,22 +287,17 @@ def _below(path: str, directory: str) -> bool:
     return not directory or path == directory or path.startswith(directory + "/")
 
 
-def merge(found: Iterable[Finding]) -> list[Finding]:
-    """One finding per crossing edge; later rules it also breaks are listed on the first."""
-    by_edge: dict[tuple[str, str, str, str | None], Finding] = {}
+def merge(found: Iterable[Finding], accepted: str | None = None) -> list[Finding]:
+    """One finding per crossing edge, listing every rule it breaks. Its chain is the
+    shortest one from the ``accepted`` lane when there is one, else the shortest."""
+    groups: dict[tuple[str, str, str, str | None], list[Finding]] = {}
     for finding in found:
         crossing = finding.chain[-1]
         key = (finding.kind, crossing.file, crossing.imported_file, finding.test)
-        if key in by_edge:
-            kept = by_edge[key]
-            rules = kept.rules + tuple(r for r in finding.rules if r not in kept.rules)
-            by_edge[key] = _with_rules(kept, rules)
-        else:
-            by_edge[key] = finding
-    return list(by_edge.values())
-
-
-def _with_rules(finding: Finding, rules: tuple[str, ...]) -> Finding:
-    from dataclasses import replace
-
-    return replace(finding, rules=rules)
+        groups.setdefault(key, []).append(finding)
+    merged = []
+    for group in groups.values():
+        best = min(group, key=lambda f: (f.lane != accepted, len(f.chain)))
+        rules = tuple(dict.fromkeys(rule for f in group for rule in f.rules))
+        merged.append(replace(best, rules=rules))
+    return merged

@@ -11,7 +11,7 @@ on a machine with more than one core); results are cached by content hash.
 """
 
 # The walk runs once per file of the repository: os.path and os.scandir, not pathlib.
-# ruff: noqa: PTH
+# ruff: noqa: PTH116, PTH117, PTH118, PTH123
 
 from __future__ import annotations
 

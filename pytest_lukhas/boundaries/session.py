@@ -1,0 +1,129 @@
+"""The import check inside a pytest session: the static report (scanned once per process,
+from the shared cache), the runtime guard, and the pytest items that show both."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from ..lanes import LaneConfig
+from ..manifests import Slice
+from .check import ImportOptions, ImportReport, check_imports
+from .findings import Finding
+from .guard import Guard, finding_from_json
+from .rules import Rule
+
+WORKER_KEY = "lukhas_runtime_imports"
+
+
+@dataclass
+class ImportSession:
+    config: LaneConfig
+    options: ImportOptions
+    guard: Guard | None = None
+    _report: ImportReport | None = None
+    _from_workers: list[Finding] = field(default_factory=list)
+
+    def report(self) -> ImportReport:
+        """The static report, computed on first use (ConfigError for a bad baseline)."""
+        if self._report is None:
+            self._report = check_imports(self.config, self.options)
+        return self._report
+
+    def runtime_findings(self) -> list[Finding]:
+        own = self.guard.findings() if self.guard is not None else []
+        return own + self._from_workers
+
+    def from_worker(self, output: dict[str, Any]) -> None:
+        for data in json.loads(output.get(WORKER_KEY, "[]")):
+            self._from_workers.append(finding_from_json(data))
+
+    def to_worker_output(self) -> str:
+        return json.dumps([f.to_json() for f in self.runtime_findings()])
+
+    def final_report(self) -> ImportReport:
+        report = self.report()
+        report.add_runtime(self.runtime_findings())
+        return report
+
+    def items(self, session: pytest.Session, slices: list[Slice]) -> Iterator[pytest.Item]:
+        """One item per lane rule (the accepted lane always has one) and one per slice."""
+        report_path = self.config.relpath(self.config.path)
+        rules = _rules_with_accepted(self.config)
+        for rule in rules:
+            yield ImportRuleItem.from_parent(
+                session,
+                name=f"imports[{rule.id}]",
+                nodeid=f"{report_path}::imports[{rule.id}]",
+                imports=self,
+                rule=rule,
+            )
+        for slice_ in slices:
+            yield ImportSliceItem.from_parent(
+                session,
+                name=f"imports[{slice_.name}]",
+                nodeid=f"{slice_.relpath}::imports",
+                imports=self,
+                slice_=slice_,
+            )
+
+
+def _rules_with_accepted(config: LaneConfig) -> list[Rule]:
+    from .rules import rules_of
+
+    rules = rules_of(config)
+    if not any(r.lane is config.accepted for r in rules):
+        accepted = config.accepted
+        text = f"lane {accepted.name!r}: no import rules"
+        rules.insert(0, Rule(f"lane:{accepted.name}", text, accepted, None, (), None))
+    return rules
+
+
+class ImportFindings(Exception):
+    def __init__(self, found: list[Finding]) -> None:
+        super().__init__(f"{len(found)} import finding(s)")
+        self.found = found
+
+
+class _ImportItem(pytest.Item):
+    def __init__(self, *, imports: ImportSession, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.imports = imports
+
+    def findings(self) -> list[Finding]:
+        raise NotImplementedError
+
+    def runtest(self) -> None:
+        blocking = [f for f in self.findings() if f.blocking]
+        if blocking:
+            raise ImportFindings(blocking)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ImportFindings):
+            return "\n".join(line for f in excinfo.value.found for line in f.lines())
+        return str(excinfo.value)
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        return self.imports.config.relpath(self.imports.config.path), None, self.name
+
+
+class ImportRuleItem(_ImportItem):
+    def __init__(self, *, rule: Rule, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rule = rule
+
+    def findings(self) -> list[Finding]:
+        return self.imports.report().for_rule(self.rule)
+
+
+class ImportSliceItem(_ImportItem):
+    def __init__(self, *, slice_: Slice, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.slice_ = slice_
+
+    def findings(self) -> list[Finding]:
+        return self.imports.report().for_slice(self.slice_.relpath)
