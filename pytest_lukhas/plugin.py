@@ -148,3 +148,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(str(problem), yellow=True)
     for line in report.render(run.result):
         terminalreporter.write_line(line)
+    for line in terminalreporter.config.stash[IMPORTS].summary_lines():
+        terminalreporter.write_line(line)

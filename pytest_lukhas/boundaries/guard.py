@@ -22,8 +22,8 @@ import linecache
 import os
 import sys
 import sysconfig
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
 
@@ -173,7 +173,7 @@ def to_finding(record: Record, checker: Checker) -> Finding:
         lane=lane.name if lane else None,
         file=record.importer,
         line=record.line,
-        message=f"{module_name(record.importer)} loaded {record.module} ({where}) at run time",
+        message=f"{record.module} ({where}) loaded at run time by {module_name(record.importer)}",
         remedy=f"remove the import at {record.importer}:{record.line}; register the provider "
         "at run time from outside the accepted lane instead",
         rules=record.rules,
@@ -245,6 +245,7 @@ def _guarded_import(
     fromlist: Any = (),
     level: int = 0,
 ) -> ModuleType:
+    __tracebackhide__ = True  # pytest: an ImportError is the importer's, not the guard's
     module = _original_import(name, globals, locals, fromlist, level)
     guard = _ACTIVE
     if guard is not None and guard.watching:
@@ -260,6 +261,7 @@ def _guarded_import(
 
 
 def _guarded_import_module(name: str, package: str | None = None) -> ModuleType:
+    __tracebackhide__ = True
     module = _original_import_module(name, package)
     guard = _ACTIVE
     if guard is not None and guard.watching:

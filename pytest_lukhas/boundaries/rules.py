@@ -33,7 +33,7 @@ from ..lanes import Lane, LaneConfig
 from ..problems import Severity
 from . import findings as kinds
 from .findings import Finding, Hop
-from .graph import DYNAMIC, Edge, ImportGraph, module_name
+from .graph import DYNAMIC, TYPE_ONLY, Edge, ImportGraph, module_name
 from .resolve import ALIAS
 
 _PREFIX_GLOB = re.compile(r"^([^*?\[\]]+)/\*\*$")
@@ -221,10 +221,12 @@ class Checker:
         else:
             message = (
                 f"{module_name(first.importer)} reaches {module_name(crossing.imported)} "
-                f"({where}, {why}) through {len(chain) - 1} import(s)"
+                f"({where}, {why}) through a chain of {len(chain)} imports"
             )
         if crossing.via == ALIAS:
             message += f"; it resolves only if {_lane_root(target_lane)} is on sys.path"
+        if crossing.via == TYPE_ONLY:
+            message += " (under `if TYPE_CHECKING:`)"
         return Finding(
             kind=kind,
             severity=Severity.ERROR,

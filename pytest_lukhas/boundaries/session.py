@@ -45,6 +45,15 @@ class ImportSession:
     def to_worker_output(self) -> str:
         return json.dumps([f.to_json() for f in self.runtime_findings()])
 
+    def summary_lines(self) -> list[str]:
+        """The runtime guard's findings, for the terminal (items cannot show them: they are
+        found while the tests run)."""
+        found = self.runtime_findings()
+        if not found:
+            return []
+        head = f"runtime import guard: {len(found)} denied module(s) loaded by accepted-lane code"
+        return [head, *(line for finding in found for line in finding.lines())]
+
     def final_report(self) -> ImportReport:
         report = self.report()
         report.add_runtime(self.runtime_findings())

@@ -3,6 +3,7 @@ time, reaches a lane the rules deny."""
 
 from __future__ import annotations
 
+from ..boundaries.findings import Finding
 from ..evidence import Evidence
 from ..lanes import LaneConfig
 from ..manifests import Slice
@@ -31,7 +32,7 @@ def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
         Criterion.IMPORTS,
         Status.FAIL,
         f"[{first.kind}] {first.message}{more}",
-        where=first.location,
+        where=_where(first),
         details=details,
     )
 
@@ -50,5 +51,10 @@ def repo_check(evidence: Evidence) -> Verdict:
     first = blocking[0]
     more = f" (+{len(blocking) - 1} more; run 'lukhas-gate imports')" if len(blocking) > 1 else ""
     return Verdict(
-        "imports", Status.FAIL, f"[{first.kind}] {first.message}{more}", first.location, details
+        "imports", Status.FAIL, f"[{first.kind}] {first.message}{more}", _where(first), details
     )
+
+
+def _where(finding: Finding) -> str:
+    """A runtime finding is found by running its test again: name the test."""
+    return f"test {finding.test}" if finding.test else finding.location
