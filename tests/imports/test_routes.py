@@ -253,3 +253,18 @@ def test_runtime_guard_ignores_allowed_code_and_pragmas(pytester):
     result = gate(pytester, changes)
     result.stdout.fnmatch_lines(["prod.billing*pass*pass*"])
     assert "runtime import guard" not in result.stdout.str()
+
+
+def test_under_xdist_workers_send_runtime_findings_to_the_controller(pytester):
+    changes = {
+        API: RUNTIME_API,
+        "prod/billing/tests/test_api.py": RUNTIME_TEST,
+        "ops/matriz.yaml": make_config("imports:\n  unverifiable_dynamic: ignore\n"),
+    }
+    make_repo(pytester.path, changes)
+    result = pytester.runpytest_subprocess("--lukhas-gate", "-p", "no:cacheprovider", "-n", "2")
+    result.stdout.fnmatch_lines(lines(
+        "prod.billing*pass*FAIL*",
+        "*at test prod/billing/tests/test_api.py::test_loads_a_plugin",
+    ))  # fmt: skip
+    result.assert_outcomes(passed=5)
