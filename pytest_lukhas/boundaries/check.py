@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,12 +12,14 @@ from ..lanes import LaneConfig
 from ..problems import Severity
 from . import baseline as baselines
 from . import findings as kinds
+from . import results
 from .cache import ParseCache
 from .findings import Finding
 from .graph import ImportGraph, build, module_name
 from .resolve import Resolver
+from .results import Computed
 from .rules import Checker, Rule, merge, rules_of
-from .scan import MAX_FILE_BYTES, Scan, ScannedFile, scan, scan_paths
+from .scan import MAX_FILE_BYTES, Found, ScannedFile, scan, scan_paths, walk
 
 CACHE_DIR = ".lukhas-cache"
 DEFAULT_BASELINE = "ops/imports-baseline.json"
@@ -33,6 +36,12 @@ class ImportOptions:
     max_file_bytes: int = MAX_FILE_BYTES
     cache_dir: Path | None = None  # None: no cache
     workers: int | None = None  # None: decide by the amount of work
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """The options a report depends on (the baseline is applied afterwards)."""
+        return (self.type_checking, self.unverifiable_dynamic, self.import_roots,
+                self.max_file_bytes)  # fmt: skip
 
     @classmethod
     def from_config(cls, config: LaneConfig, **overrides: Any) -> ImportOptions:
@@ -53,14 +62,21 @@ class ImportOptions:
 class ImportReport:
     config: LaneConfig
     options: ImportOptions
-    graph: ImportGraph
     rules: list[Rule]
-    findings: list[Finding]  # merged: one per crossing edge, plus file findings
-    by_rule: dict[str, list[Finding]]
-    scan: Scan
+    computed: Computed
     baseline: Any = None  # the loaded baseline counts
     seconds: float = 0.0
+    findings: list[Finding] = field(default_factory=list)  # with the baseline applied
+    by_rule: dict[str, list[Finding]] = field(default_factory=dict)
     runtime: list[Finding] = field(default_factory=list)
+    rebuild: Callable[[], Computed] | None = None  # the graph of a report restored from cache
+
+    @property
+    def graph(self) -> ImportGraph:
+        if self.computed.graph is None and self.rebuild is not None:
+            self.computed.graph = self.rebuild().graph
+        assert self.computed.graph is not None
+        return self.computed.graph
 
     @property
     def blocking(self) -> list[Finding]:
@@ -97,16 +113,16 @@ class ImportReport:
         found = self.all_findings
         return {
             "version": 1,
-            "config": self.config.path.name,
+            "config": self.config.relpath(self.config.path),
             "accepted_lane": self.config.accepted.name,
             "ok": not self.blocking,
             "counts": {
-                "files": len(self.graph.files),
-                "imports": sum(len(v) for t in self.graph.edges.values() for v in t.values()),
+                "files": self.computed.files,
+                "imports": self.computed.imports,
                 "errors": sum(1 for f in found if f.blocking),
                 "warnings": sum(1 for f in found if f.severity is Severity.WARNING),
                 "baselined": sum(1 for f in found if f.baselined),
-                "parsed": self.scan.parsed,
+                "parsed": self.computed.parsed,
             },
             "findings": [f.to_json() for f in found],
         }
@@ -115,11 +131,41 @@ class ImportReport:
 def check_imports(
     config: LaneConfig, options: ImportOptions | None = None, *, use_baseline: bool = True
 ) -> ImportReport:
-    """Scan, resolve, judge; raises ConfigError only for a broken baseline file."""
+    """Scan, resolve, judge (or reuse the cached result of the same inputs); raises
+    ConfigError only for a broken baseline file."""
     started = time.perf_counter()
     options = options or ImportOptions.from_config(config)
-    cache = ParseCache.load(options.cache_dir)
-    scanned = scan(config, cache, workers=options.workers, max_file_bytes=options.max_file_bytes)
+    store = ParseCache.load(options.cache_dir)
+    found = list(walk(config))
+    result_key = None
+    computed = None
+    if store.directory is not None and store.stats:  # a cold cache holds no result
+        result_key = results.key(config, options.key, found, store)
+        resolver = Resolver(config, options.import_roots)
+        computed = results.restore(store, result_key, config, resolver)
+    if computed is None:
+        computed, resolver = _compute(config, options, store, found)
+        if store.directory is not None:
+            result_key = result_key or results.key(config, options.key, found, store)
+            store.store_result(result_key, results.entry(computed, resolver, found))
+    report = ImportReport(config, options, rules_of(config), computed)
+    report.rebuild = lambda: _compute(config, options, ParseCache.load(options.cache_dir), found)[0]
+    if use_baseline:
+        report.baseline = baselines.load(config.repo_root / options.baseline, options.baseline)
+    report.findings = _apply_baseline(report, computed.findings)
+    report.by_rule = {
+        k: _apply_baseline(report, v, stale=False) for k, v in computed.by_rule.items()
+    }
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _compute(
+    config: LaneConfig, options: ImportOptions, store: ParseCache, found: list[Found]
+) -> tuple[Computed, Resolver]:
+    scanned = scan(
+        config, store, workers=options.workers, max_file_bytes=options.max_file_bytes, found=found
+    )
     resolver = Resolver(config, options.import_roots)
     lane_roots = {lane.name: lane.root for lane in config.lanes}
 
@@ -128,7 +174,7 @@ def check_imports(
         return lane_roots[lane.name] if lane else None
 
     def scan_more(relpaths: list[str]) -> dict[str, ScannedFile]:
-        return scan_paths(config, cache, relpaths, max_file_bytes=options.max_file_bytes)
+        return scan_paths(config, store, relpaths, max_file_bytes=options.max_file_bytes)
 
     graph = build(
         scanned.files,
@@ -137,19 +183,15 @@ def check_imports(
         count_type_checking=options.type_checking == "count",
         scan_more=scan_more,
     )
-    cache.save(set(graph.files))
+    store.save(set(graph.files))
     checker = Checker(config, graph)
     rules = rules_of(config)
     by_rule = {rule.id: checker.crossings(rule) for rule in rules}
-    found = merge((f for rule in rules for f in by_rule[rule.id]), config.accepted.name)
-    found += file_findings(config, graph, options)
-    report = ImportReport(config, options, graph, rules, [], by_rule, scanned)
-    if use_baseline:
-        report.baseline = baselines.load(config.repo_root / options.baseline, options.baseline)
-    report.findings = _apply_baseline(report, found)
-    report.by_rule = {k: _apply_baseline(report, v, stale=False) for k, v in by_rule.items()}
-    report.seconds = time.perf_counter() - started
-    return report
+    found_all = merge((f for rule in rules for f in by_rule[rule.id]), config.accepted.name)
+    found_all += file_findings(config, graph, options)
+    imports = sum(len(edges) for targets in graph.edges.values() for edges in targets.values())
+    computed = Computed(found_all, by_rule, len(graph.files), imports, scanned.parsed, graph)
+    return computed, resolver
 
 
 def _apply_baseline(

@@ -103,6 +103,24 @@ class Finding:
         data.update(dict(self.extra))
         return data
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Finding:
+        """The inverse of :meth:`to_json` (cached reports, pytest-xdist workers)."""
+        keys = ("importer", "file", "line", "text", "via", "imported", "imported_file")
+        return cls(
+            kind=data["kind"],
+            severity=Severity(data["severity"]),
+            lane=data["lane"],
+            file=data["file"],
+            line=data["line"],
+            message=data["message"],
+            remedy=data["remedy"],
+            rules=tuple(data["rules"]),
+            chain=tuple(Hop(*(hop[key] for key in keys)) for hop in data["chain"]),
+            target=data["target"],
+            test=data.get("test"),
+        )
+
     def lines(self) -> list[str]:
         """Human-readable: the message, every hop of the chain, the remedy."""
         mark = " (baselined)" if self.baselined else ""

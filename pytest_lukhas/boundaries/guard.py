@@ -183,25 +183,6 @@ def to_finding(record: Record, checker: Checker) -> Finding:
     )
 
 
-def finding_from_json(data: dict[str, Any]) -> Finding:
-    """A runtime finding sent by a pytest-xdist worker (see :meth:`Finding.to_json`)."""
-    keys = ("importer", "file", "line", "text", "via", "imported", "imported_file")
-    chain = tuple(Hop(*(hop[key] for key in keys)) for hop in data["chain"])
-    return Finding(
-        kind=data["kind"],
-        severity=Severity(data["severity"]),
-        lane=data["lane"],
-        file=data["file"],
-        line=data["line"],
-        message=data["message"],
-        remedy=data["remedy"],
-        rules=tuple(data["rules"]),
-        chain=chain,
-        target=data["target"],
-        test=data.get("test"),
-    )
-
-
 def _importer(frame: FrameType | None) -> FrameType | None:
     """The first frame outside the import machinery (and outside this module)."""
     while frame is not None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from . import dynamic
 
-TYPE_CHECKING, GUARDED, LAZY = 1, 2, 4  # import flags: under `if TYPE_CHECKING`, try/except
+IN_TYPE_CHECKING, GUARDED, LAZY = 1, 2, 4  # import flags: under `if TYPE_CHECKING`, try/except
 # ImportError, inside a function
 
 PRAGMA = re.compile(r"#\s*lukhas:\s*allow-import\b(?:\(([^)]*)\))?")
@@ -83,7 +83,7 @@ def _collect(
                 _record(node, node.module or "", names, node.level, flags=flags, lines=lines)
             )
         elif kind is ast.If:
-            inner = flags | TYPE_CHECKING if _is_type_checking(node.test) else flags
+            inner = flags | IN_TYPE_CHECKING if _is_type_checking(node.test) else flags
             _collect(node.body, inner, out, lines)
             _collect(node.orelse, flags, out, lines)
         elif kind is ast.Try or kind is ast.TryStar:

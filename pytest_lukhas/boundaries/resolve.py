@@ -57,6 +57,10 @@ class Resolver:
         self._listings[directory] = listing
         return listing
 
+    def consulted(self) -> tuple[dict[str, Listing], dict[str, bool]]:
+        """The directory listings and installed-or-not answers resolution relied on."""
+        return dict(self._listings), dict(self._external)
+
     def locate(self, base: str, parts: Sequence[str]) -> tuple[str | None, int]:
         """The deepest module ``parts`` names below directory ``base``: (relpath, parts used).
 

@@ -55,17 +55,22 @@ class Scan:
     seconds: float = 0.0
 
 
+Found = tuple[str, str, str, StatKey]  # relpath, lives_at, absolute path, stat
+
+
 def scan(
     config: LaneConfig,
     cache: ParseCache,
     *,
     workers: int | None = None,
     max_file_bytes: int = MAX_FILE_BYTES,
+    found: list[Found] | None = None,
 ) -> Scan:
-    """Scan every lane root of ``config``; ``workers`` None chooses by the amount of work.
-    The caller saves ``cache`` once everything it needs is scanned."""
+    """Scan every lane root of ``config`` (or the files ``found`` by :func:`walk`);
+    ``workers`` None chooses by the amount of work. The caller saves ``cache``."""
     started = time.perf_counter()
-    result = _scan_found(list(walk(config)), cache, workers, max_file_bytes)
+    files = list(walk(config)) if found is None else found
+    result = _scan_found(files, cache, workers, max_file_bytes)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -172,6 +177,23 @@ def _below(path: str, root: str) -> bool:
     if not root:
         return path != ".." and not path.startswith("../") and not os.path.isabs(path)
     return path == root or path.startswith(root + "/")
+
+
+def digests(found: list[Found], cache: ParseCache) -> dict[str, str]:
+    """The content hash of every file, from the stat memo or by reading it (recorded)."""
+    out = {}
+    for relpath, _lives_at, absolute, stat in found:
+        digest = cache.digest_for(relpath, stat)
+        if digest is None:
+            try:
+                with open(absolute, "rb") as handle:
+                    digest = content_hash(handle.read())
+            except OSError:
+                digest = f"unreadable:{stat[0]}"
+            else:
+                cache.remember(relpath, stat, digest)
+        out[relpath] = digest
+    return out
 
 
 def _hash_known(

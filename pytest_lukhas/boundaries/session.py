@@ -14,7 +14,7 @@ from ..lanes import LaneConfig
 from ..manifests import Slice
 from .check import ImportOptions, ImportReport, check_imports
 from .findings import Finding
-from .guard import Guard, finding_from_json
+from .guard import Guard
 from .rules import Rule
 
 WORKER_KEY = "lukhas_runtime_imports"
@@ -40,7 +40,7 @@ class ImportSession:
 
     def from_worker(self, output: dict[str, Any]) -> None:
         for data in json.loads(output.get(WORKER_KEY, "[]")):
-            self._from_workers.append(finding_from_json(data))
+            self._from_workers.append(Finding.from_json(data))
 
     def to_worker_output(self) -> str:
         return json.dumps([f.to_json() for f in self.runtime_findings()])
