@@ -18,7 +18,7 @@ from .findings import Finding
 from .graph import ImportGraph, build, module_name
 from .resolve import Resolver
 from .results import Computed
-from .rules import Checker, Rule, merge, rules_of
+from .rules import Checker, LaneIndex, Rule, merge, rules_of
 from .scan import MAX_FILE_BYTES, Found, ScannedFile, scan, scan_paths, walk
 
 CACHE_DIR = ".lukhas-cache"
@@ -167,11 +167,11 @@ def _compute(
         config, store, workers=options.workers, max_file_bytes=options.max_file_bytes, found=found
     )
     resolver = Resolver(config, options.import_roots)
-    lane_roots = {lane.name: lane.root for lane in config.lanes}
+    lanes = LaneIndex(config)
 
     def own_root(relpath: str) -> str | None:
-        lane = config.lane_of(relpath)
-        return lane_roots[lane.name] if lane else None
+        lane = lanes(relpath)
+        return lane.root if lane else None
 
     def scan_more(relpaths: list[str]) -> dict[str, ScannedFile]:
         return scan_paths(config, store, relpaths, max_file_bytes=options.max_file_bytes)
@@ -184,11 +184,11 @@ def _compute(
         scan_more=scan_more,
     )
     store.save(set(graph.files))
-    checker = Checker(config, graph)
+    checker = Checker(config, graph, lanes)
     rules = rules_of(config)
     by_rule = {rule.id: checker.crossings(rule) for rule in rules}
     found_all = merge((f for rule in rules for f in by_rule[rule.id]), config.accepted.name)
-    found_all += file_findings(config, graph, options)
+    found_all += file_findings(config, graph, options, lanes)
     imports = sum(len(edges) for targets in graph.edges.values() for edges in targets.values())
     computed = Computed(found_all, by_rule, len(graph.files), imports, scanned.parsed, graph)
     return computed, resolver
@@ -203,14 +203,16 @@ def _apply_baseline(
     return marked if stale else [f for f in marked if f.kind != kinds.STALE_BASELINE]
 
 
-def file_findings(config: LaneConfig, graph: ImportGraph, options: ImportOptions) -> list[Finding]:
+def file_findings(
+    config: LaneConfig, graph: ImportGraph, options: ImportOptions, lanes: LaneIndex
+) -> list[Finding]:
     """Findings about single files: unparseable files everywhere (errors in the accepted
     lane, warnings elsewhere), pragmas without a reason, and in the accepted lane the
     dynamic imports that cannot be checked and changes of the import path."""
     found: list[Finding] = []
     accepted = config.accepted
     for relpath, scanned in sorted(graph.files.items()):
-        lane = config.lane_of(scanned.lives_at)
+        lane = lanes(scanned.lives_at)
         lane_name = lane.name if lane else None
         in_accepted = accepted.holds(scanned.lives_at)
         error, _imports, dynamic, changes, pragmas = scanned.parse

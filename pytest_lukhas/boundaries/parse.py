@@ -39,6 +39,9 @@ def decode(data: bytes) -> str:
 
     Raises SyntaxError (bad cookie, unknown encoding) or UnicodeDecodeError.
     """
+    head = data[:400]
+    if b"coding" not in head:  # no cookie in the first two lines: UTF-8, maybe with a BOM
+        return data.decode("utf-8-sig")
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     return data.decode(encoding)
 

@@ -91,12 +91,31 @@ def _compile(pattern: str) -> Callable[[str], bool]:
     return lambda path: path == prefix or path.startswith(prefix + "/")
 
 
+class LaneIndex:
+    """``LaneConfig.lane_of`` remembered per directory (lanes are directories)."""
+
+    def __init__(self, config: LaneConfig) -> None:
+        self.config = config
+        self._by_dir: dict[str, Lane | None] = {}
+
+    def __call__(self, path: str) -> Lane | None:
+        directory, _, name = path.rpartition("/")
+        if not name.endswith(".py"):
+            return self.config.lane_of(path)  # a directory node may itself be a lane root
+        if directory not in self._by_dir:
+            self._by_dir[directory] = self.config.lane_of(path)
+        return self._by_dir[directory]
+
+
 class Checker:
     """Runs rules over one graph; lanes, forbidden sets and reverse edges are computed once."""
 
-    def __init__(self, config: LaneConfig, graph: ImportGraph) -> None:
+    def __init__(
+        self, config: LaneConfig, graph: ImportGraph, lanes: LaneIndex | None = None
+    ) -> None:
         self.config = config
         self.graph = graph
+        self.lane_index = lanes or LaneIndex(config)
         self.match = Matcher()
         self._lanes: dict[str, Lane | None] = {}
         self._denied: dict[str, dict[str, str]] = {}
@@ -104,7 +123,7 @@ class Checker:
 
     def lane(self, node: str) -> Lane | None:
         if node not in self._lanes:
-            self._lanes[node] = self.config.lane_of(self.graph.lives_at(node))
+            self._lanes[node] = self.lane_index(self.graph.lives_at(node))
         return self._lanes[node]
 
     def _checks(self, rule: Rule, node: str) -> bool:
