@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from importlib import metadata
 from typing import Any
 
 from ..problems import Severity
@@ -136,6 +135,8 @@ def _order(finding: Finding) -> tuple[int, str, int]:
 
 
 def _version() -> str:
+    from importlib import metadata  # here: only SARIF needs it
+
     try:
         return metadata.version("lukhas-gate")
     except metadata.PackageNotFoundError:

@@ -64,7 +64,9 @@ class Guard:
         self.current = "(before the first test: plugins and conftest files)"
         self.records: dict[tuple[str, str, int, str], Record] = {}
         self.watching = False  # set once a repo module outside the accepted root is loaded
+        self.outside: dict[str, str | None] = {}  # module name -> its file when it is watched
         self._places: dict[str, str | None] = {}
+        self._previous: tuple[Any, ...] | None = None  # what install replaced (guards nest)
         self._forbids: dict[tuple[str, str], tuple[str, ...]] = {}
 
     # -- installation ---------------------------------------------------------------
@@ -73,6 +75,7 @@ class Guard:
         if not _HOOKED:
             sys.addaudithook(_audit)
             _HOOKED = True
+        self._previous = (_ACTIVE, builtins.__import__, importlib.import_module)
         _ACTIVE = self
         builtins.__import__ = _guarded_import
         importlib.import_module = _guarded_import_module
@@ -80,11 +83,11 @@ class Guard:
         return self
 
     def uninstall(self) -> None:
-        global _ACTIVE  # noqa: PLW0603
-        if _ACTIVE is self:
-            _ACTIVE = None
-            builtins.__import__ = _original_import
-            importlib.import_module = _original_import_module
+        """Put back what :meth:`install` replaced (an outer session's guard, if any)."""
+        global _ACTIVE
+        if _ACTIVE is self and self._previous is not None:
+            _ACTIVE, builtins.__import__, importlib.import_module = self._previous
+            self._previous = None
 
     # -- judging --------------------------------------------------------------------
     def place(self, filename: str | None) -> str | None:
@@ -230,6 +233,8 @@ def _guarded_import(
     module = _original_import(name, globals, locals, fromlist, level)
     guard = _ACTIVE
     if guard is not None and guard.watching:
+        if not level and not fromlist and guard.outside.get(name, "") is None:
+            return module  # the common case: a module already known not to be watched
         absolute = name
         if level:
             package = (globals or {}).get("__package__") or ""
@@ -255,6 +260,11 @@ def _check_cached(guard: Guard, absolute: str, fromlist: Any, frame: FrameType) 
     if fromlist:
         names += [f"{absolute}.{item}" for item in fromlist if isinstance(item, str)]
     for name in names:
-        target = guard.outside_accepted(sys.modules.get(name))
-        if target is not None:
+        target = guard.outside.get(name, "")
+        if target == "":
+            module = sys.modules.get(name)
+            target = guard.outside_accepted(module)
+            if module is not None:
+                guard.outside[name] = target
+        if target:
             guard.saw(name, target, frame)

@@ -21,9 +21,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 from ..lanes import LaneConfig
@@ -228,7 +226,7 @@ def _worker_count(files: int) -> int:
 
 
 def _start_methods() -> list[str]:
-    import multiprocessing
+    import multiprocessing  # here: a warm run never parses, and this import is not free
 
     return multiprocessing.get_all_start_methods()
 
@@ -239,6 +237,9 @@ Parsed = tuple[str, str, StatKey, str, FileParse]
 def _parse_all(todo: list[tuple[str, str, str, StatKey]], workers: int) -> list[Parsed]:
     if workers <= 1:
         return _parse_chunk(todo)
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
     size = max(1, len(todo) // (workers * 4))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
