@@ -125,9 +125,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if run is None:
         return
     imports = session.config.stash[IMPORTS]
-    run.evidence.imports = imports.final_report()
-    if hasattr(session.config, "workeroutput"):
+    if hasattr(session.config, "workeroutput"):  # an xdist worker: the controller judges
         session.config.workeroutput[WORKER_KEY] = imports.to_worker_output()
+    else:
+        run.evidence.imports = imports.final_report()
     result = run.finish()
     if not result.green and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
