@@ -94,7 +94,7 @@ class Resolver:
         result: tuple[str | None, int, str] = (None, 0, STATIC)
         for root in self.roots:
             target, used = self.locate(root, parts)
-            if target is not None:
+            if target is not None and not self._namespace_loses(root, parts[0]):
                 result = (target, used, STATIC)
                 break
         else:
@@ -107,6 +107,15 @@ class Resolver:
                         break
         self._absolute[key] = result
         return result
+
+    def _namespace_loses(self, root: str, top: str) -> bool:
+        """A directory without ``__init__.py`` named like an installed or standard module
+        (``test/``, ``types/``) is only a namespace portion: the real module wins."""
+        modules, _dirs = self.listing(root)
+        child = f"{root}/{top}" if root else top
+        if top in modules or "__init__" in self.listing(child)[0]:
+            return False
+        return self.is_external(top)
 
     def is_external(self, top: str) -> bool:
         """Standard library, or installed outside this repository."""

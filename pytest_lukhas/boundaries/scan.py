@@ -28,7 +28,7 @@ from ..lanes import LaneConfig
 from .cache import ParseCache, StatKey
 from .parse import FileParse, parse_source
 
-SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "build", "dist"})
+SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})  # and hidden directories
 MAX_FILE_BYTES = 5 * 1024 * 1024
 FILES_PER_WORKER = 400  # below this a worker process costs more than it saves
 
