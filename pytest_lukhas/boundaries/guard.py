@@ -34,6 +34,7 @@ from .findings import Finding, Hop
 from .graph import ImportGraph, module_name
 from .parse import PRAGMA
 from .rules import Checker, Rule, rules_of
+from .scan import is_repo_code
 
 _STDLIB = sysconfig.get_paths()["stdlib"]
 _MACHINERY = tuple(
@@ -99,6 +100,8 @@ class Guard:
             return known
         real = os.path.realpath(filename)
         place = real[len(self.repo) :].replace(os.sep, "/") if real.startswith(self.repo) else None
+        if place is not None and not is_repo_code(place):
+            place = None  # a virtual environment inside the repository: installed code
         self._places[filename] = place
         return place
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..lanes import LaneConfig
+from .scan import is_repo_code
 
 INIT = "__init__.py"
 # via
@@ -143,11 +144,12 @@ class Resolver:
         return not any(self._inside_repo(p) for p in places)
 
     def _inside_repo(self, place: str) -> bool:
+        """Repository code, not a package installed in a virtual environment inside it."""
         try:
-            Path(os.path.realpath(place)).relative_to(self.repo)
+            relative = Path(os.path.realpath(place)).relative_to(self.repo)
         except ValueError:
             return False
-        return True
+        return is_repo_code(relative.as_posix())
 
     def targets(
         self,

@@ -171,6 +171,12 @@ def _walk_dir(start: str, repo: str, seen: set[str]) -> Iterator[tuple[str, str,
                 continue  # a broken symlink or a file that vanished
 
 
+def is_repo_code(relpath: str) -> bool:
+    """Whether a repo-relative file is code the lanes could own: not in a hidden directory
+    (``.venv``, ``.tox``), ``site-packages`` or ``node_modules``."""
+    return not any(part[:1] == "." or part in SKIP_DIRS for part in relpath.split("/")[:-1])
+
+
 def _below(path: str, root: str) -> bool:
     if not root:
         return path != ".." and not path.startswith("../") and not os.path.isabs(path)
