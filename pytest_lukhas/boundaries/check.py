@@ -15,7 +15,7 @@ from . import findings as kinds
 from . import results
 from .cache import ParseCache
 from .findings import Finding
-from .graph import ImportGraph, build, module_name
+from .graph import Builder, ImportGraph, module_name
 from .resolve import Resolver
 from .results import Computed
 from .rules import Checker, LaneIndex, Rule, merge, rules_of
@@ -163,9 +163,6 @@ def check_imports(
 def _compute(
     config: LaneConfig, options: ImportOptions, store: ParseCache, found: list[Found]
 ) -> tuple[Computed, Resolver]:
-    scanned = scan(
-        config, store, workers=options.workers, max_file_bytes=options.max_file_bytes, found=found
-    )
     resolver = Resolver(config, options.import_roots)
     lanes = LaneIndex(config)
 
@@ -176,13 +173,21 @@ def _compute(
     def scan_more(relpaths: list[str]) -> dict[str, ScannedFile]:
         return scan_paths(config, store, relpaths, max_file_bytes=options.max_file_bytes)
 
-    graph = build(
-        scanned.files,
+    builder = Builder(
         resolver,
         own_root,
         count_type_checking=options.type_checking == "count",
         scan_more=scan_more,
     )
+    scanned = scan(
+        config,
+        store,
+        workers=options.workers,
+        max_file_bytes=options.max_file_bytes,
+        found=found,
+        on_file=builder.add,
+    )
+    graph = builder.finish()
     store.save(set(graph.files))
     checker = Checker(config, graph, lanes)
     rules = rules_of(config)

@@ -8,7 +8,6 @@ its line number and contents) for grimp's queries.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -82,49 +81,48 @@ def module_name(relpath: str) -> str:
     return name.replace("/", ".")
 
 
-def build(
-    files: dict[str, ScannedFile],
-    resolver: Resolver,
-    lane_root_of: Any,
-    *,
-    count_type_checking: bool = True,
-    scan_more: Any = None,
-) -> ImportGraph:
-    """Resolve every import of every scanned file. Files outside the lane roots that lane
-    code imports are scanned too (``scan_more(relpaths) -> {relpath: ScannedFile}``), so a
-    chain through them is not lost."""
-    graph = ImportGraph(dict(files))
-    pending: Iterable[ScannedFile] = list(files.values())
-    paused = gc.isenabled()
-    gc.disable()  # tens of thousands of edges, no cycles: collecting meanwhile only costs
-    try:
-        _resolve_all(graph, pending, resolver, lane_root_of, count_type_checking, scan_more)
-    finally:
-        if paused:
-            gc.enable()
-    return graph
+class Builder:
+    """Resolves each scanned file's imports as the scan delivers it (so resolving overlaps
+    with parsing in worker processes), then the files outside the lane roots that lane
+    code imports (``scan_more(relpaths) -> {relpath: ScannedFile}``), so a chain through
+    them is not lost."""
 
+    def __init__(
+        self,
+        resolver: Resolver,
+        lane_root_of: Any,
+        *,
+        count_type_checking: bool = True,
+        scan_more: Any = None,
+    ) -> None:
+        self.graph = ImportGraph({})
+        self.resolver = resolver
+        self.lane_root_of = lane_root_of
+        self.count_type_checking = count_type_checking
+        self.scan_more = scan_more
+        self._reached: set[str] = set()
 
-def _resolve_all(  # noqa: PLR0917 - the arguments of build, handed on
-    graph: ImportGraph,
-    pending: Iterable[ScannedFile],
-    resolver: Resolver,
-    lane_root_of: Any,
-    count_type_checking: bool,
-    scan_more: Any,
-) -> None:
-    while pending:
-        reached: set[str] = set()
-        for scanned in pending:
-            for edge in _edges(scanned, resolver, lane_root_of(scanned.relpath), graph):
-                if edge.via == TYPE_ONLY and not count_type_checking:
-                    continue
-                graph.add(edge)
-                if edge.imported not in graph.files and edge.imported.endswith(".py"):
-                    reached.add(edge.imported)
-        more = scan_more(sorted(reached)) if scan_more and reached else {}
-        graph.files.update(more)
-        pending = list(more.values())
+    def add(self, scanned: ScannedFile) -> None:
+        graph = self.graph
+        graph.files[scanned.relpath] = scanned
+        own_root = self.lane_root_of(scanned.relpath)
+        for edge in _edges(scanned, self.resolver, own_root, graph):
+            if edge.via == TYPE_ONLY and not self.count_type_checking:
+                continue
+            graph.add(edge)
+            if edge.imported.endswith(".py"):
+                self._reached.add(edge.imported)
+
+    def finish(self) -> ImportGraph:
+        while self.scan_more is not None:
+            missing = sorted(p for p in self._reached if p not in self.graph.files)
+            self._reached = set()
+            more = self.scan_more(missing) if missing else {}
+            if not more:
+                break
+            for scanned in more.values():
+                self.add(scanned)
+        return self.graph
 
 
 def _edges(

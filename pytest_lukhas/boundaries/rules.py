@@ -27,6 +27,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from ..globs import matches
 from ..lanes import Lane, LaneConfig
@@ -84,6 +85,8 @@ class Matcher:
 
 
 def _compile(pattern: str) -> Callable[[str], bool]:
+    if pattern.strip() == "**":
+        return lambda path: True
     match = _PREFIX_GLOB.match(pattern.strip().removeprefix("./"))
     if match is None:
         return lambda path: matches(pattern, path)
@@ -147,22 +150,48 @@ class Checker:
             return "not in allow_from"
         return None
 
+    @cached_property
+    def _groups(self) -> dict[tuple[bool, str], list[str]]:
+        """Nodes by what a ``dir/**`` glob or a lane root can tell apart: files by their
+        directory, directories by themselves."""
+        groups: dict[tuple[bool, str], list[str]] = {}
+        for node in self.graph.nodes():
+            place = self.graph.lives_at(node)
+            is_file = place.endswith(".py")
+            key = (is_file, place.rpartition("/")[0] if is_file else place)
+            groups.setdefault(key, []).append(node)
+        return groups
+
+    def _judge(self, globs: Iterable[str], judge: Callable[[str], str | None]) -> dict[str, str]:
+        """``judge(node)`` for every node that it answers; asked once per group when all
+        ``globs`` are ``dir/**`` (or ``**``), since then a group shares the answer."""
+        per_group = all(_PREFIX_GLOB.match(g) or g.strip() == "**" for g in globs)
+        answers: dict[str, str] = {}
+        for nodes in self._groups.values():
+            if per_group:
+                answer = judge(nodes[0])
+                if answer is not None:
+                    answers.update(dict.fromkeys(nodes, answer))
+                continue
+            for node in nodes:
+                answer = judge(node)
+                if answer is not None:
+                    answers[node] = answer
+        return answers
+
     def denied(self, rule: Rule) -> dict[str, str]:
-        """Every node ``rule`` forbids, with the reason. With only ``dir/**`` globs the
-        answer for a file depends on its directory alone, so it is computed once per one."""
+        """Every node ``rule`` forbids, with the reason (the glob it matches)."""
         if rule.id not in self._denied:
-            by_dir = all(_PREFIX_GLOB.match(g) for g in (*rule.deny, *(rule.allow or ())))
-            memo: dict[str, str | None] = {}
-            reasons = {}
-            for node in self.graph.nodes():
-                place = self.graph.lives_at(node)
-                key = place.rpartition("/")[0] if by_dir and place.endswith(".py") else place
-                if key not in memo:
-                    memo[key] = self._forbidden(rule, node)
-                if memo[key] is not None:
-                    reasons[node] = memo[key]
-            self._denied[rule.id] = reasons
+            globs = (*rule.deny, *(rule.allow or ()))
+            self._denied[rule.id] = self._judge(globs, lambda n: self._forbidden(rule, n))
         return self._denied[rule.id]
+
+    def sources(self, rule: Rule) -> list[str]:
+        """Scanned files ``rule`` checks (those it forbids excepted), sorted."""
+        denied = self.denied(rule)
+        globs = () if rule.lane is not None else (rule.importer_glob or "",)
+        checked = self._judge(globs, lambda n: "yes" if self._checks(rule, n) else None)
+        return sorted(n for n in checked if n in self.graph.files and n not in denied)
 
     def importers(self) -> dict[str, list[str]]:
         if self._importers is None:
@@ -187,13 +216,7 @@ class Checker:
         }
         if not waiting:
             return []  # nothing imports a forbidden file: no search needed
-        sources = sorted(
-            node
-            for node in self.graph.files
-            if (within is None or _below(node, within))
-            and node not in denied
-            and self._checks(rule, node)
-        )
+        sources = [n for n in self.sources(rule) if within is None or _below(n, within)]
         found: list[Finding] = []
         for node in sources:
             if node in waiting:  # a source importing a forbidden file: the chain is one edge

@@ -20,7 +20,7 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +45,18 @@ class ScannedFile:
         return self.parse[0]
 
 
+class _Notifying(dict[str, ScannedFile]):
+    """The scan's file table, telling ``on_file`` about each file as it is stored."""
+
+    def __init__(self, on_file: Callable[[ScannedFile], None]) -> None:
+        super().__init__()
+        self.on_file = on_file
+
+    def __setitem__(self, key: str, value: ScannedFile) -> None:
+        super().__setitem__(key, value)
+        self.on_file(value)
+
+
 @dataclass
 class Scan:
     files: dict[str, ScannedFile] = field(default_factory=dict)
@@ -63,12 +75,20 @@ def scan(
     workers: int | None = None,
     max_file_bytes: int = MAX_FILE_BYTES,
     found: list[Found] | None = None,
+    on_file: Callable[[ScannedFile], None] | None = None,
 ) -> Scan:
     """Scan every lane root of ``config`` (or the files ``found`` by :func:`walk`);
-    ``workers`` None chooses by the amount of work. The caller saves ``cache``."""
+    ``workers`` None chooses by the amount of work. ``on_file`` sees each file as soon as
+    it is known, while workers still parse the rest. The caller saves ``cache``."""
     started = time.perf_counter()
     files = list(walk(config)) if found is None else found
-    result = _scan_found(files, cache, workers, max_file_bytes)
+    paused = gc.isenabled()
+    gc.disable()  # tens of thousands of small tuples and no cycles: collecting only costs
+    try:
+        result = _scan_found(files, cache, workers, max_file_bytes, on_file)
+    finally:
+        if paused:
+            gc.enable()
     result.seconds = time.perf_counter() - started
     return result
 
@@ -96,8 +116,11 @@ def _scan_found(
     cache: ParseCache,
     workers: int | None,
     max_file_bytes: int,
+    on_file: Callable[[ScannedFile], None] | None = None,
 ) -> Scan:
     result = Scan()
+    if on_file is not None:
+        result.files = _Notifying(on_file)
     todo: list[tuple[str, str, str, StatKey]] = []
     for relpath, lives_at, absolute, stat in found:
         if stat[0] > max_file_bytes:
@@ -240,16 +263,18 @@ def _start_methods() -> list[str]:
 Parsed = tuple[str, str, StatKey, str, FileParse]
 
 
-def _parse_all(todo: list[tuple[str, str, str, StatKey]], workers: int) -> list[Parsed]:
+def _parse_all(todo: list[tuple[str, str, str, StatKey]], workers: int) -> Iterator[Parsed]:
+    """Parse results in order, each chunk as soon as its worker is done."""
     if workers <= 1:
-        return _parse_chunk(todo)
+        yield from _parse_chunk(todo)
+        return
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
     size = max(1, len(todo) // (workers * 4))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-        return [item for chunk in pool.map(_parse_chunk, chunks) for item in chunk]
+        yield from (item for chunk in pool.map(_parse_chunk, chunks) for item in chunk)
 
 
 def _parse_chunk(todo: list[tuple[str, str, str, StatKey]]) -> list[Parsed]:
