@@ -48,6 +48,12 @@ def import_linter(repo: Path, *args: str) -> str:
     return _run([str(BIN / "lint-imports"), "--no-logo", *args], repo)
 
 
+needs_import_linter = pytest.mark.skipif(
+    not (BIN / "lint-imports").exists(),
+    reason="the baseline needs import-linter: pip install -e '.[bench]'",
+)
+
+
 def _clear(repo: Path) -> None:
     for name in CACHES:
         shutil.rmtree(repo / name, ignore_errors=True)
@@ -65,6 +71,7 @@ def test_lukhas_finds_every_planted_violation(monorepo: SyntheticRepo):
     assert warnings == set(monorepo.broken)
 
 
+@needs_import_linter
 def test_importlinter_cold(benchmark, parseable: Path):
     benchmark.pedantic(import_linter, args=(parseable, "--no-cache"), rounds=5, iterations=1)
     record("importlinter_cold", benchmark)
@@ -75,6 +82,7 @@ def test_lukhas_cold(benchmark, parseable: Path):
     record("lukhas_cold", benchmark)
 
 
+@needs_import_linter
 def test_importlinter_warm(benchmark, parseable: Path):
     import_linter(parseable)
     benchmark.pedantic(import_linter, args=(parseable,), rounds=8, iterations=1)
