@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +87,19 @@ class ImportReport:
         return self.findings + self.runtime
 
     def add_runtime(self, found: list[Finding]) -> None:
-        self.runtime = _apply_baseline(self, merge(found, self.config.accepted.name))
+        """The runtime guard's findings, each told whether the static scan sees a route."""
+        explained = [replace(f, message=f"{f.message}; {self.static_route(f)}") for f in found]
+        self.runtime = _apply_baseline(self, merge(explained, self.config.accepted.name))
+
+    def static_route(self, finding: Finding) -> str:
+        """grimp's shortest chain from the importing file to the loaded one, if any."""
+        graph = self.graph
+        if finding.target is None or not {finding.file, finding.target} <= set(graph.files):
+            return "the static scan does not see the files involved"
+        chain = graph.grimp.find_shortest_chain(importer=finding.file, imported=finding.target)
+        if chain is None:
+            return "no static import leads there: a dynamic route"
+        return f"the static scan sees it too: {' -> '.join(module_name(m) for m in chain)}"
 
     def for_rule(self, rule: Rule) -> list[Finding]:
         """The rule's chains, and for a lane rule the lane's own file findings."""

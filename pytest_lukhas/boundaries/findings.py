@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..problems import Severity
@@ -62,7 +62,6 @@ class Finding:
     target: str | None = None  # the denied file reached
     test: str | None = None  # the test that triggered a runtime finding
     baselined: bool = False
-    extra: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
     def fingerprint(self) -> str:
@@ -100,7 +99,6 @@ class Finding:
         }
         if self.test:
             data["test"] = self.test
-        data.update(dict(self.extra))
         return data
 
     @classmethod

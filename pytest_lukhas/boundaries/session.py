@@ -48,7 +48,7 @@ class ImportSession:
     def summary_lines(self) -> list[str]:
         """The runtime guard's findings, for the terminal (items cannot show them: they are
         found while the tests run)."""
-        found = self.runtime_findings()
+        found = self._report.runtime if self._report is not None else self.runtime_findings()
         if not found:
             return []
         head = f"runtime import guard: {len(found)} denied module(s) loaded by accepted-lane code"

@@ -220,7 +220,7 @@ def test_runtime_guard_names_the_test_that_loaded_a_denied_module(pytester):
         "*billing imports: [runtime-import] labs.engine (the labs lane) loaded at run time by prod.bi*",
         "*at test prod/billing/tests/test_api.py::test_loads_a_plugin",
         "runtime import guard: 1 denied module(s) loaded by accepted-lane code",
-        "prod/billing/api.py:5: error: [runtime-import] labs.engine (the labs lane) loaded at run time by prod.billing.api",
+        "prod/billing/api.py:5: error: [runtime-import] labs.engine (the labs lane) loaded at run time by prod.billing.api; no static import leads there: a dynamic route",
         "    triggered by test prod/billing/tests/test_api.py::test_loads_a_plugin",
     ))  # fmt: skip
 
@@ -268,3 +268,16 @@ def test_under_xdist_workers_send_runtime_findings_to_the_controller(pytester):
         "*at test prod/billing/tests/test_api.py::test_loads_a_plugin",
     ))  # fmt: skip
     result.assert_outcomes(passed=5)
+
+
+def test_runtime_finding_says_when_the_static_scan_sees_the_route_too(pytester):
+    changes = {
+        API: "def load():\n    from labs import engine\n    return engine\n",
+        "prod/billing/tests/test_api.py": (
+            "from prod.billing.api import load\n\n\ndef test_load():\n    assert load().VALUE\n"
+        ),
+    }
+    result = gate(pytester, changes)
+    result.stdout.fnmatch_lines(lines(
+        "prod/billing/api.py:2: error: [runtime-import] labs.engine (the labs lane) loaded at run time by prod.billing.api; the static scan sees it too: prod.billing.api -> labs.engine",
+    ))  # fmt: skip
