@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FORMAT = 2  # bump when the shape of a stored value changes
+FORMAT = 3  # bump when the shape of a stored value changes
 _PY = f"py{sys.version_info[0]}{sys.version_info[1]}"
 RESULTS_KEPT = 4
 

@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .dynamic import MODULE
-from .parse import GUARDED, IN_TYPE_CHECKING, LAZY
+from .parse import GUARDED, IN_TYPE_CHECKING
 from .resolve import ALIAS, STATIC, Resolver
 from .scan import ScannedFile
 
@@ -32,14 +32,12 @@ class Edge(NamedTuple):  # a named tuple: tens of thousands are made per scan
     via: str  # import, type-checking, dynamic, alias
     pragma: str | None  # the allow-import reason on the statement ("" when none was given)
     guarded: bool = False  # inside try/except ImportError
-    lazy: bool = False  # inside a function
 
 
 @dataclass
 class ImportGraph:
     files: dict[str, ScannedFile]
     edges: dict[str, dict[str, list[Edge]]] = field(default_factory=dict)
-    unresolved: int = 0
 
     def add(self, edge: Edge) -> None:
         self.edges.setdefault(edge.importer, {}).setdefault(edge.imported, []).append(edge)
@@ -137,8 +135,6 @@ def _edges(
         via = TYPE_ONLY if flags & IN_TYPE_CHECKING else STATIC
         pragma = _pragma(reasons, line, end)
         targets = resolver.targets(importer, own_root, module, names, level)
-        if not targets:
-            graph.unresolved += 1
         for target, how in targets:
             yield Edge(
                 importer,
@@ -148,7 +144,6 @@ def _edges(
                 ALIAS if how == ALIAS else via,
                 pragma,
                 guarded=bool(flags & GUARDED),
-                lazy=bool(flags & LAZY),
             )
     for line, end, _function, kind, target, text in dynamic:
         if target is None:

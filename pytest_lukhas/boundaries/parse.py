@@ -24,8 +24,8 @@ from typing import Any
 
 from . import dynamic
 
-IN_TYPE_CHECKING, GUARDED, LAZY = 1, 2, 4  # import flags: under `if TYPE_CHECKING`, try/except
-# ImportError, inside a function
+# Import flags: under `if TYPE_CHECKING:`, inside try/except ImportError.
+IN_TYPE_CHECKING, GUARDED = 1, 2
 
 PRAGMA = re.compile(r"#\s*lukhas:\s*allow-import\b(?:\(([^)]*)\))?")
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -97,7 +97,7 @@ def _collect(
             _collect(node.orelse, flags, out, lines)
             _collect(node.finalbody, flags, out, lines)
         elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-            _collect(node.body, flags | LAZY, out, lines)
+            _collect(node.body, flags, out, lines)
         elif kind is ast.Match:
             for case in node.cases:
                 _collect(case.body, flags, out, lines)

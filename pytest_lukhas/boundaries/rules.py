@@ -269,6 +269,8 @@ class Checker:
             message += f"; it resolves only if {_lane_root(target_lane)} is on sys.path"
         if crossing.via == TYPE_ONLY:
             message += " (under `if TYPE_CHECKING:`)"
+        if crossing.guarded:
+            message += " (in try/except ImportError: it fails silently where the lane is absent)"
         return Finding(
             kind=kind,
             severity=Severity.ERROR,

@@ -19,7 +19,6 @@ import gc
 import hashlib
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +61,6 @@ class Scan:
     files: dict[str, ScannedFile] = field(default_factory=dict)
     parsed: int = 0  # files parsed in this run (the rest came from the cache)
     workers: int = 0  # worker processes used (0: parsed in this process)
-    seconds: float = 0.0
 
 
 Found = tuple[str, str, str, StatKey]  # relpath, lives_at, absolute path, stat
@@ -80,7 +78,6 @@ def scan(
     """Scan every lane root of ``config`` (or the files ``found`` by :func:`walk`);
     ``workers`` None chooses by the amount of work. ``on_file`` sees each file as soon as
     it is known, while workers still parse the rest. The caller saves ``cache``."""
-    started = time.perf_counter()
     files = list(walk(config)) if found is None else found
     paused = gc.isenabled()
     gc.disable()  # tens of thousands of small tuples and no cycles: collecting only costs
@@ -89,7 +86,6 @@ def scan(
     finally:
         if paused:
             gc.enable()
-    result.seconds = time.perf_counter() - started
     return result
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from pytest_lukhas.boundaries.cache import ParseCache
 from pytest_lukhas.boundaries.check import CACHE_DIR, ImportOptions, check_imports
-from pytest_lukhas.boundaries.parse import GUARDED, IN_TYPE_CHECKING, LAZY, parse_source
+from pytest_lukhas.boundaries.parse import GUARDED, IN_TYPE_CHECKING, parse_source
 from pytest_lukhas.boundaries.scan import scan
 from pytest_lukhas.lanes import load_lanes
 from tests.imports.conftest import CONFIG, make_repo
@@ -130,9 +130,7 @@ def test_generated_imports_are_extracted_exactly(statements):
             text = f"from {'.' * level}{module} import {', '.join(names)}"
         else:
             text = f"import {module}"
-        flags = {"if TYPE_CHECKING:": IN_TYPE_CHECKING, "try:": GUARDED, "def f():": LAZY}.get(
-            block, 0
-        )
+        flags = {"if TYPE_CHECKING:": IN_TYPE_CHECKING, "try:": GUARDED}.get(block, 0)
         if block:
             lines.append(block)
             text = "    " + text
