@@ -65,10 +65,14 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """Stable across line shifts: kind, files and the crossing statement's text."""
+        """Stable across line shifts. A chain is known by the import that crosses into the
+        denied lane (its file, statement and target), not by where the shortest chain to it
+        happens to start, which moves when unrelated imports change."""
         crossing = self.chain[-1] if self.chain else None
-        parts = [self.kind, self.file, self.target or "", crossing.file if crossing else ""]
-        parts.append(crossing.text if crossing else self.message)
+        if crossing is not None:
+            parts = [self.kind, crossing.file, crossing.text, self.target or ""]
+        else:
+            parts = [self.kind, self.file, self.message]
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
 
     @property

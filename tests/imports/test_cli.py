@@ -146,3 +146,14 @@ def test_broken_baseline_file_is_a_located_error(repo, capsys):
     code, _, err = run(capsys, "--root", str(repo))
     assert code == 2
     assert "ops/imports-baseline.json at /findings/0: error:" in err
+
+
+def test_baselined_chain_survives_a_new_route_to_the_same_crossing(tmp_path, capsys):
+    repo = make_repo(tmp_path, {"prod/billing/api.py": "import shared.util\n",
+                                "shared/util.py": "from labs.engine import VALUE\n"})  # fmt: skip
+    run(capsys, "--root", str(repo), "--write-baseline")
+    (repo / "prod/billing/aaa.py").write_text(
+        "from shared import util\n"
+    )  # now the shortest origin
+    code, out, _ = run(capsys, "--root", str(repo))
+    assert code == 0, out
