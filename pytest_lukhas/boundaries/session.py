@@ -15,7 +15,7 @@ from ..manifests import Slice
 from .check import ImportOptions, ImportReport, check_imports
 from .findings import Finding
 from .guard import Guard
-from .rules import Rule
+from .rules import Rule, rules_of
 
 WORKER_KEY = "lukhas_runtime_imports"
 
@@ -82,8 +82,6 @@ class ImportSession:
 
 
 def _rules_with_accepted(config: LaneConfig) -> list[Rule]:
-    from .rules import rules_of
-
     rules = rules_of(config)
     if not any(r.lane is config.accepted for r in rules):
         accepted = config.accepted

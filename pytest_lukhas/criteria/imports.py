@@ -23,18 +23,7 @@ def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
     if not files:
         reason = "no Python file of the slice was scanned: nothing vouches for its imports"
         return Verdict(Criterion.IMPORTS, Status.FAIL, reason, slice_.relpath, details)
-    blocking = [f for f in found if f.blocking]
-    if not blocking:
-        return Verdict(Criterion.IMPORTS, Status.PASS, details=details)
-    first = blocking[0]
-    more = f" (+{len(blocking) - 1} more)" if len(blocking) > 1 else ""
-    return Verdict(
-        Criterion.IMPORTS,
-        Status.FAIL,
-        f"[{first.kind}] {first.message}{more}",
-        where=_where(first),
-        details=details,
-    )
+    return _verdict(Criterion.IMPORTS, found, details)
 
 
 def repo_check(evidence: Evidence) -> Verdict:
@@ -44,17 +33,21 @@ def repo_check(evidence: Evidence) -> Verdict:
     if report is None:
         return Verdict("imports", Status.FAIL, NOT_RUN)
     found = report.all_findings
+    return _verdict("imports", found, {"findings": [f.to_json() for f in found]}, repo=True)
+
+
+def _verdict(
+    criterion: str, found: list[Finding], details: dict[str, object], repo: bool = False
+) -> Verdict:
+    """Green without blocking findings; else red with the first and how many more."""
     blocking = [f for f in found if f.blocking]
-    details = {"findings": [f.to_json() for f in found]}
     if not blocking:
-        return Verdict("imports", Status.PASS, details=details)
+        return Verdict(criterion, Status.PASS, details=details)
     first = blocking[0]
-    more = f" (+{len(blocking) - 1} more; run 'lukhas-gate imports')" if len(blocking) > 1 else ""
-    return Verdict(
-        "imports", Status.FAIL, f"[{first.kind}] {first.message}{more}", _where(first), details
-    )
-
-
-def _where(finding: Finding) -> str:
-    """A runtime finding is found by running its test again: name the test."""
-    return f"test {finding.test}" if finding.test else finding.location
+    more = ""
+    if len(blocking) > 1:
+        hint = "; run 'lukhas-gate imports'" if repo else ""
+        more = f" (+{len(blocking) - 1} more{hint})"
+    # a runtime finding is reproduced by running its test again: point at the test
+    where = f"test {first.test}" if first.test else first.location
+    return Verdict(criterion, Status.FAIL, f"[{first.kind}] {first.message}{more}", where, details)
