@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from .boundaries import baseline as import_baseline
+from .boundaries.check import ImportOptions, check_imports
+from .boundaries.formats import FORMATS, render
 from .bundle import compare, verify
 from .bundle.writer import SUMMARY, bundle_name, resolve_commit
 from .lanes import DEFAULT_CONFIG, load_lanes
@@ -87,6 +92,23 @@ def _calibrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _imports(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    config_path = Path(args.config) if args.config else root / DEFAULT_CONFIG
+    config = load_lanes(config_path, root, accepted_lane=args.accepted_lane)
+    options = ImportOptions.from_config(config, baseline=args.baseline)
+    if args.no_cache:
+        options = replace(options, cache_dir=None)
+    report = check_imports(config, options, use_baseline=not args.write_baseline)
+    if args.write_baseline:
+        count = import_baseline.write(root / options.baseline, report.findings)
+        print(f"wrote {count} finding(s) to {options.baseline}", file=sys.stderr)
+        return EXIT_OK
+    with contextlib.suppress(BrokenPipeError):  # `| head` is not an error
+        print(render(report, args.format))
+    return EXIT_FINDINGS if report.blocking else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lukhas-gate", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -117,6 +139,33 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"where to write the calibration (default: {calibration.DEFAULT_PATH})",
     )
     calibrate.set_defaults(handler=_calibrate)
+    imports = commands.add_parser(
+        "imports",
+        help="check import boundaries: static, dynamic and alias imports across lanes",
+        description="Exit 0 when clean, 1 on violations, 2 on a usage or configuration error.",
+    )
+    imports.add_argument("--root", default=".", help="repository root (default: .)")
+    imports.add_argument(
+        "--config", default=None, help=f"lanes config (default: ROOT/{DEFAULT_CONFIG})"
+    )
+    imports.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    imports.add_argument(
+        "--accepted-lane", default=None, help="the production lane when none is called 'accepted'"
+    )
+    imports.add_argument(
+        "--baseline",
+        default=None,
+        metavar="FILE",
+        help="baseline of accepted findings, relative to ROOT (default: the config's "
+        "imports.baseline, else ops/imports-baseline.json)",
+    )
+    imports.add_argument(
+        "--write-baseline",
+        action="store_true",
+        help="record every current error finding in the baseline and exit 0",
+    )
+    imports.add_argument("--no-cache", action="store_true", help="parse every file afresh")
+    imports.set_defaults(handler=_imports)
     return parser
 
 

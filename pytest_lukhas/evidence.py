@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from .boundaries.check import ImportReport
     from .flags import FlagSettings
     from .sla.results import SlaResults
 
@@ -65,6 +66,7 @@ class Evidence:
     collected: set[str] = field(default_factory=set)
     deselected: set[str] = field(default_factory=set)
     narrowing_options: tuple[str, ...] = ()  # -k, -m, --lf, ... when given
+    gate_items: set[str] = field(default_factory=set)  # checks the gate added, not tests
     flags: FlagSettings | None = None  # the declared flags the run's fixtures managed
 
     def record(self, report: pytest.TestReport, path: str) -> TestRecord:
@@ -77,3 +79,4 @@ class Evidence:
         return record
 
     sla: SlaResults | None = None  # SLA tests by node id, each with its slice and verdict
+    imports: ImportReport | None = None  # the import scan, with the runtime guard's findings

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .criteria import dry_run, lane, matriz, sla, tests
+from .criteria import dry_run, imports, lane, matriz, sla, tests
 from .evidence import Evidence
 from .lanes import LaneConfig
 from .manifests import MANIFEST_NAME, Slice
 from .verdicts import Criterion, GateResult, SliceVerdicts, Status, Verdict
 
-NOT_YET = "not implemented yet: the gate cannot vouch for it"
-
 Evaluator = Callable[[Slice, LaneConfig, Evidence], Verdict]
 
-# One evaluator per criterion; a criterion without one is reported red as not implemented.
+# One evaluator per criterion.
 EVALUATORS: dict[Criterion, Evaluator] = {
     Criterion.LANE: lane.evaluate,
+    Criterion.IMPORTS: imports.evaluate,
     Criterion.MATRIZ: matriz.evaluate,
     Criterion.TESTS: tests.evaluate,
     Criterion.SLA: sla.evaluate,
@@ -26,18 +25,12 @@ EVALUATORS: dict[Criterion, Evaluator] = {
 
 def evaluate(config: LaneConfig, slices: list[Slice], evidence: Evidence) -> GateResult:
     per_slice = tuple(_slice_verdicts(s, config, evidence) for s in slices)
-    return GateResult(
-        per_slice, tuple(_repo_checks(config, slices)), _partial_reasons(per_slice, evidence)
-    )
+    repo = (*_repo_checks(config, slices), imports.repo_check(evidence))
+    return GateResult(per_slice, repo, _partial_reasons(per_slice, evidence))
 
 
 def _slice_verdicts(slice_: Slice, config: LaneConfig, evidence: Evidence) -> SliceVerdicts:
-    verdicts = [
-        EVALUATORS[c](slice_, config, evidence)
-        if c in EVALUATORS
-        else Verdict(c, Status.NOT_IMPLEMENTED, NOT_YET)
-        for c in Criterion
-    ]
+    verdicts = [EVALUATORS[c](slice_, config, evidence) for c in Criterion]
     return SliceVerdicts(slice_, tuple(verdicts))
 
 

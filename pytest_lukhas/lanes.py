@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from . import schemas
 from .problems import ConfigError, Problem, Severity, json_pointer
@@ -61,6 +62,8 @@ class LaneConfig:
     secret_patterns: tuple[str, ...] = ()
     zero_bytes_fail: bool = False
     warnings: tuple[Problem, ...] = ()
+    # The optional top-level ``imports:`` section (import check knobs), as validated.
+    imports: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def lane(self, name: str) -> Lane:
         for lane in self.lanes:
@@ -133,6 +136,7 @@ def load_lanes(
         secret_patterns=tuple(s["pattern"] for s in invariant_data.get("secrets", [])),
         zero_bytes_fail=bool(invariant_data.get("zero_bytes_fail", False)),
         warnings=tuple(warnings),
+        imports=dict(doc.data.get("imports") or {}),
     )
 
 

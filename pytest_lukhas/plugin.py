@@ -8,10 +8,14 @@ from pathlib import Path
 import pytest
 
 from . import flags, report, sideeffects
+from .boundaries import baseline as import_baseline
+from .boundaries.check import ImportOptions
+from .boundaries.guard import Guard
+from .boundaries.session import WORKER_KEY, ImportSession
 from .capture import DEFAULT_EMITTER, EMITTER_INI, MatrizEvents
 from .capture_session import CaptureSession
 from .evidence import REPORT_ATTR, item_data
-from .lanes import DEFAULT_CONFIG
+from .lanes import DEFAULT_CONFIG, load_lanes
 from .problems import ConfigError
 from .run import GATE_RUN, GateRun
 from .selection import narrowing_options
@@ -31,6 +35,8 @@ MARKERS = (
     "points, in schema-valid nodes (captured from every thread and task)",
 )
 _CAPTURE = pytest.StashKey[CaptureSession]()
+IMPORTS = pytest.StashKey[ImportSession]()
+GUARD = pytest.StashKey[Guard]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -92,6 +98,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _config_path(config: pytest.Config, option: object) -> Path:
+    return config.rootpath / (option or config.getini("lukhas_config"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """The runtime import guard starts before any conftest file is imported."""
+    if not getattr(early_config.known_args_namespace, "lukhas_gate", False):
+        return
+    path = _config_path(early_config, early_config.known_args_namespace.lukhas_config)
+    accepted = early_config.getini("lukhas_accepted_lane") or None
+    try:
+        lanes = load_lanes(path, early_config.rootpath, accepted_lane=accepted)
+    except ConfigError:
+        return  # pytest_configure reports it
+    early_config.stash[GUARD] = Guard(lanes).install()
+
+
 @pytest.hookimpl(tryfirst=True)  # before junitxml and pytest-benchmark read their options
 def pytest_configure(config: pytest.Config) -> None:
     for marker in MARKERS:
@@ -99,7 +123,7 @@ def pytest_configure(config: pytest.Config) -> None:
     gate = bool(config.getoption("lukhas_gate"))
     config.stash[_CAPTURE] = CaptureSession(config.getini(EMITTER_INI), gate=gate)
     root = config.rootpath
-    config_path = root / (config.getoption("lukhas_config") or config.getini("lukhas_config"))
+    config_path = _config_path(config, config.getoption("lukhas_config"))
     accepted = config.getini("lukhas_accepted_lane") or None
     dry_run_env = config.getini("lukhas_dry_run_env") or flags.DEFAULT_DRY_RUN_ENV
     if not gate:
@@ -111,7 +135,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[flags.SETTINGS] = settings
         return
     try:
-        run = GateRun.start(root, Path(config_path), accepted, config.getoption("lukhas_slice"))
+        run = GateRun.start(root, config_path, accepted, config.getoption("lukhas_slice"))
+        options = ImportOptions.from_config(run.config)
+        import_baseline.load(root / options.baseline, options.baseline)
     except ConfigError as exc:
         raise pytest.UsageError("lukhas gate: the configuration is invalid:\n" + str(exc)) from None
     run.evidence.narrowing_options = narrowing_options(config)
@@ -123,7 +149,36 @@ def pytest_configure(config: pytest.Config) -> None:
         if not config.option.xmlpath:
             config.option.xmlpath = str(bundle.junit_path)
     config.stash[GATE_RUN] = run
-    config.pluginmanager.register(GateHooks(run, config), "lukhas-gate-run")
+    imports = ImportSession(run.config, options, config.stash.get(GUARD, None))
+    run.evidence.gate_items = imports.item_ids(run.slices)
+    config.stash[IMPORTS] = imports
+    config.pluginmanager.register(GateHooks(run, imports, config), "lukhas-gate-run")
+    # Its own name, so `-p no:lukhas-import-items` keeps the judging and drops the items.
+    config.pluginmanager.register(ImportItems(run, imports), "lukhas-import-items")
+
+
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    guard = collector.config.stash.get(GUARD, None)
+    if guard is not None:
+        guard.current = f"(collecting {collector.nodeid or collector.config.rootpath.name})"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> object:
+    guard = item.config.stash.get(GUARD, None)
+    if guard is not None:
+        guard.current = item.nodeid
+    try:
+        return (yield)
+    finally:
+        if guard is not None:
+            guard.current = "(between tests)"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    guard = config.stash.get(GUARD, None)
+    if guard is not None:
+        guard.uninstall()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -188,11 +243,25 @@ def pytest_runtest_makereport(item: pytest.Item) -> object:
     return test_report
 
 
+class ImportItems:
+    """The import rules as pytest items: one per lane rule, one per slice."""
+
+    def __init__(self, run: GateRun, imports: ImportSession) -> None:
+        self.run = run
+        self.imports = imports
+
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, items: list[pytest.Item]
+    ) -> None:
+        items.extend(self.imports.items(session, self.run.slices))
+
+
 class GateHooks:
     """The hooks of one gate run; registered only under ``--lukhas-gate``."""
 
-    def __init__(self, run: GateRun, config: pytest.Config) -> None:
+    def __init__(self, run: GateRun, imports: ImportSession, config: pytest.Config) -> None:
         self.run = run
+        self.imports = imports
         self.config = config
         self.is_worker = hasattr(config, "workerinput")
 
@@ -211,8 +280,10 @@ class GateHooks:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: object) -> None:
+        """pytest-xdist: a worker's deselection and runtime import findings."""
         output = getattr(node, "workeroutput", {})
         self.run.deselect(output.get(WORKER_DESELECTED, []))
+        self.imports.from_worker(output)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self) -> object:
@@ -227,9 +298,12 @@ class GateHooks:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.is_worker:
-            # Deselection happens on workers; the controller hears of it in testnodedown.
-            self.config.workeroutput[WORKER_DESELECTED] = sorted(self.run.evidence.deselected)  # type: ignore[attr-defined]
+            # The controller judges; it hears of the worker's findings in testnodedown.
+            output = self.config.workeroutput  # type: ignore[attr-defined]
+            output[WORKER_DESELECTED] = sorted(self.run.evidence.deselected)
+            output[WORKER_KEY] = self.imports.to_worker_output()
             return
+        self.run.evidence.imports = self.imports.final_report()
         result = self.run.finish()
         if not result.green and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -244,6 +318,8 @@ class GateHooks:
         for problem in self.run.config.warnings:
             terminalreporter.write_line(str(problem), yellow=True)
         for line in report.render(self.run.result):
+            terminalreporter.write_line(line)
+        for line in self.imports.summary_lines():
             terminalreporter.write_line(line)
         if self.run.bundle_path is not None:
             terminalreporter.write_line(f"bundle: {self.run.bundle_path}")

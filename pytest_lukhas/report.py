@@ -5,7 +5,7 @@ from __future__ import annotations
 from .verdicts import Criterion, GateResult, Status, Verdict
 
 WIDTH = 100
-_MARK = {Status.PASS: "pass", Status.FAIL: "FAIL", Status.NOT_IMPLEMENTED: "n/i"}
+_MARK = {Status.PASS: "pass", Status.FAIL: "FAIL"}
 _HEADERS = {
     Criterion.LANE: "lane",
     Criterion.IMPORTS: "imports",
@@ -68,18 +68,6 @@ def render(result: GateResult, width: int = WIDTH) -> list[str]:
             if verdict.status is Status.FAIL:
                 reasons += _reason_lines(row.slice.short_name, verdict, width)
     lines += reasons
-    not_implemented = sorted(
-        {
-            v.criterion
-            for row in result.slices
-            for v in row.verdicts
-            if v.status is Status.NOT_IMPLEMENTED
-        }
-    )
-    if not_implemented:
-        lines.append(
-            _fit(f"n/i: not implemented, counted red: {', '.join(not_implemented)}", width)
-        )
     for verdict in result.repo_checks:
         if not verdict.green:
             lines += _reason_lines("repo", verdict, width)

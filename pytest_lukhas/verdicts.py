@@ -21,7 +21,6 @@ class Criterion(StrEnum):
 class Status(StrEnum):
     PASS = "pass"
     FAIL = "fail"
-    NOT_IMPLEMENTED = "not_implemented"  # red: a criterion the gate cannot check yet
 
     @property
     def green(self) -> bool:

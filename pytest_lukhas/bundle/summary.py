@@ -8,7 +8,7 @@ from ..report import counts_text, p95_text, short_names
 from ..verdicts import Criterion
 
 MAX_BYTES = 1 << 20  # GitHub refuses step summaries over 1 MiB
-_MARK = {"pass": "✅", "fail": "❌", "not_implemented": "⬜"}
+_MARK = {"pass": "✅", "fail": "❌"}
 _TRUNCATED = "\n\n_… truncated: the full report is gate.json in the bundle._\n"
 
 

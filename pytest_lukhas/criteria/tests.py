@@ -10,14 +10,18 @@ from ..manifests import Slice
 from ..verdicts import Criterion, Status, Verdict
 
 
-def slice_test_ids(slice_: Slice, ids: set[str] | dict[str, object]) -> list[str]:
-    return sorted(i for i in ids if slice_.holds(i.split("::", 1)[0]))
+def slice_test_ids(
+    slice_: Slice, ids: set[str] | dict[str, object], gate_items: set[str]
+) -> list[str]:
+    """The ids of the slice's tests: in its folder, leaving out the gate's own checks."""
+    return sorted(i for i in ids if slice_.holds(i.split("::", 1)[0]) and i not in gate_items)
 
 
 def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
     del config
-    collected = slice_test_ids(slice_, evidence.collected | set(evidence.tests))
-    deselected = slice_test_ids(slice_, evidence.deselected)
+    gate_items = evidence.gate_items
+    collected = slice_test_ids(slice_, evidence.collected | set(evidence.tests), gate_items)
+    deselected = slice_test_ids(slice_, evidence.deselected, gate_items)
     records = [evidence.tests[i] for i in collected if i in evidence.tests]
     outcomes = Counter(r.outcome for r in records)
     not_run = [i for i in collected if i not in evidence.tests]

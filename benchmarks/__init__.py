@@ -1,0 +1,1 @@
+"""Performance benchmarks (pytest-benchmark) and the synthetic repositories they run on."""

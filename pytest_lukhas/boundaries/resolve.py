@@ -1,0 +1,241 @@
+"""Which file an import would load: the repository's import roots first, then the standard
+library and installed distributions, then (the alias case) a lane root put on sys.path.
+
+``from core.x import y`` written in the accepted lane, where only ``candidate/core/x.py``
+exists, resolves through no import root, is not stdlib or installed, but would load
+``candidate/core/x.py`` if ``candidate/`` were on sys.path: that is an alias import of the
+candidate lane. Nothing is imported to find out: installed packages are looked up with
+``importlib.util.find_spec`` on the top-level name only.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..lanes import LaneConfig
+from .scan import is_repo_code
+
+INIT = "__init__.py"
+# via
+STATIC, ALIAS = "import", "alias"
+
+Listing = tuple[frozenset[str], frozenset[str]]  # module stems with a .py file, directories
+
+
+class Resolver:
+    def __init__(self, config: LaneConfig, extra_roots: Sequence[str] = ()) -> None:
+        self.repo = Path(os.path.realpath(config.repo_root))
+        self.roots = import_roots(config, extra_roots)
+        lane_roots = [lane.root for lane in config.lanes if lane.root not in self.roots]
+        self.alias_roots = tuple(dict.fromkeys(lane_roots))
+        self._listings: dict[str, Listing] = {}
+        self._absolute: dict[tuple[str, ...], tuple[str | None, int, str]] = {}
+        self._external: dict[str, bool] = {}
+        self._targets: dict[
+            tuple[str | None, str, tuple[str, ...], int], list[tuple[str, str]]
+        ] = {}
+
+    def listing(self, directory: str) -> Listing:
+        known = self._listings.get(directory)
+        if known is not None:
+            return known
+        modules, dirs = set(), set()
+        try:
+            with os.scandir(self.repo / directory if directory else self.repo) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name.endswith(".py"):
+                        modules.add(name[:-3])
+                    elif "." not in name and entry.is_dir():
+                        dirs.add(name)
+        except OSError:
+            pass
+        listing = (frozenset(modules), frozenset(dirs))
+        self._listings[directory] = listing
+        return listing
+
+    def consulted(self) -> tuple[dict[str, Listing], dict[str, bool]]:
+        """The directory listings and installed-or-not answers resolution relied on."""
+        return dict(self._listings), dict(self._external)
+
+    def locate(self, base: str, parts: Sequence[str]) -> tuple[str | None, int]:
+        """The deepest module ``parts`` names below directory ``base``: (relpath, parts used).
+
+        A regular package wins over a module of the same name, which wins over a namespace
+        directory; a namespace package is returned as its directory.
+        """
+        found: str | None = None
+        used = 0
+        directory = base
+        for part in parts:
+            modules, dirs = self.listing(directory)
+            child = f"{directory}/{part}" if directory else part
+            if part in dirs and INIT[:-3] in self.listing(child)[0]:
+                found, used, directory = f"{child}/{INIT}", used + 1, child
+            elif part in modules:
+                return f"{child}.py", used + 1
+            elif part in dirs:
+                found, used, directory = child, used + 1, child
+            else:
+                break
+        return found, used
+
+    def absolute(
+        self, parts: tuple[str, ...], importer_root: str | None
+    ) -> tuple[str | None, int, str]:
+        """(target, parts used, via) for an absolute dotted name; target None: not in the repo."""
+        key = (*parts, "\0", importer_root or "")
+        known = self._absolute.get(key)
+        if known is not None:
+            return known
+        result: tuple[str | None, int, str] = (None, 0, STATIC)
+        for root in self.roots:
+            target, used = self.locate(root, parts)
+            if target is not None and not self._namespace_loses(root, parts[0]):
+                result = (target, used, STATIC)
+                break
+        else:
+            if not self.is_external(parts[0]):
+                ordered = sorted(self.alias_roots, key=lambda r: r != importer_root)
+                for root in ordered:
+                    target, used = self.locate(root, parts)
+                    if target is not None:
+                        result = (target, used, ALIAS)
+                        break
+        self._absolute[key] = result
+        return result
+
+    def _namespace_loses(self, root: str, top: str) -> bool:
+        """A directory without ``__init__.py`` named like an installed or standard module
+        (``test/``, ``types/``) is only a namespace portion: the real module wins."""
+        modules, _dirs = self.listing(root)
+        child = f"{root}/{top}" if root else top
+        if top in modules or "__init__" in self.listing(child)[0]:
+            return False
+        return self.is_external(top)
+
+    def is_external(self, top: str) -> bool:
+        """Standard library, or installed outside this repository."""
+        known = self._external.get(top)
+        if known is None:
+            known = top in sys.stdlib_module_names or top in sys.builtin_module_names
+            if not known:
+                known = self._installed_elsewhere(top)
+            self._external[top] = known
+        return known
+
+    def _installed_elsewhere(self, top: str) -> bool:
+        try:
+            spec = importlib.util.find_spec(top)
+        except (ImportError, ValueError, AttributeError):
+            return False
+        except Exception:  # a broken third-party finder must not stop the gate
+            return False
+        if spec is None:
+            return False
+        places = [spec.origin] if spec.origin and spec.has_location else []
+        places += list(spec.submodule_search_locations or [])
+        if not places:
+            return True  # builtin or frozen
+        return not any(self._inside_repo(p) for p in places)
+
+    def _inside_repo(self, place: str) -> bool:
+        """Repository code, not a package installed in a virtual environment inside it."""
+        try:
+            relative = Path(os.path.realpath(place)).relative_to(self.repo)
+        except ValueError:
+            return False
+        return is_repo_code(relative.as_posix())
+
+    def targets(
+        self,
+        importer: str,
+        own_root: str | None,
+        module: str,
+        names: tuple[str, ...],
+        level: int,
+    ) -> list[tuple[str, str]]:
+        """(file, via) for each file an import statement loads: the module, or each
+        imported submodule. Memoised: most statements import what others import too."""
+        anchor = self.relative_base(importer, level) if level else own_root
+        if level and anchor is None:
+            return []
+        key = (anchor, module, names, level)
+        known = self._targets.get(key)
+        if known is None:
+            known = self._targets[key] = self._resolve(anchor or "", module, names, level)
+        return known
+
+    def _resolve(
+        self, anchor: str, module: str, names: tuple[str, ...], level: int
+    ) -> list[tuple[str, str]]:
+        parts = tuple(module.split(".")) if module else ()
+        if level:
+            if parts:
+                target, used = self.locate(anchor, parts)
+                if used < len(parts):
+                    return []  # `from .missing import x`: nothing in the repository
+            else:
+                target = self._package(anchor)
+            how = STATIC
+
+            def lookup(name: str) -> tuple[str | None, int]:
+                return self.locate(anchor, (*parts, name))
+        else:
+            target, _used, how = self.absolute(parts, anchor)
+
+            def lookup(name: str) -> tuple[str | None, int]:
+                return self.absolute((*parts, name), anchor)[:2]
+
+        if target is None:
+            return []
+        found: dict[str, str] = {}
+        if not names:
+            found[target] = how
+        for name in names:
+            sub, sub_used = lookup(name)
+            found[sub if sub is not None and sub_used == len(parts) + 1 else target] = how
+        return list(found.items())
+
+    def _package(self, directory: str) -> str | None:
+        modules, _dirs = self.listing(directory)
+        return f"{directory}/{INIT}" if "__init__" in modules else directory or None
+
+    def relative_base(self, importer: str, level: int) -> str | None:
+        """The directory a relative import of ``level`` dots starts from."""
+        parts = importer.split("/")[:-1]
+        if level - 1 > len(parts):
+            return None
+        return "/".join(parts[: len(parts) - (level - 1)])
+
+    def path_target(self, importer: str, written: str) -> str | None:
+        """A file or directory literal of a path-based loader, when it is in the repository."""
+        for candidate in (written, f"{importer.rsplit('/', 1)[0]}/{written}"):
+            path = Path(candidate) if Path(candidate).is_absolute() else self.repo / candidate
+            try:
+                relative = Path(os.path.realpath(path)).relative_to(self.repo)
+            except ValueError:
+                continue
+            if path.exists():
+                return relative.as_posix()
+        return None
+
+
+def import_roots(config: LaneConfig, extra: Sequence[str] = ()) -> tuple[str, ...]:
+    """The sys.path entries the repository's code is written against: the repository root,
+    the directory holding each lane root's top package (``src/`` for ``src/app/``), and any
+    configured extra roots."""
+    roots = [""]
+    for lane in config.lanes:
+        directory = lane.root
+        if not directory or not (config.repo_root / directory / INIT).is_file():
+            continue
+        while directory and (config.repo_root / directory / INIT).is_file():
+            directory = directory.rpartition("/")[0]
+        roots.append(directory)
+    roots += [r.strip("/") for r in extra]
+    return tuple(dict.fromkeys(roots))

@@ -1,0 +1,298 @@
+"""The tolerant scan: every Python file under every lane root, parsed once per content.
+
+A file that cannot be read, decoded or parsed, or is too large to scan, is kept with its
+error (the rules turn it into a finding) and the scan goes on. Directory symlinks are
+followed only when they stay inside the repository, each real directory once, so symlink
+loops end. A file's lane is where it really lives: a symlink's target, when that is in the
+repository.
+
+Parsing runs in worker processes when there are enough files for it to pay (forked workers
+on a machine with more than one core); results are cached by content hash.
+"""
+
+# The walk runs once per file of the repository: os.path and os.scandir, not pathlib.
+# ruff: noqa: PTH116, PTH117, PTH118, PTH123
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..lanes import LaneConfig
+from .cache import ParseCache, StatKey
+from .parse import FileParse, parse_source
+
+SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})  # and hidden directories
+MAX_FILE_BYTES = 5 * 1024 * 1024
+FILES_PER_WORKER = 400  # below this a worker process costs more than it saves
+
+
+@dataclass(frozen=True)
+class ScannedFile:
+    relpath: str  # where the scan found it
+    lives_at: str  # where it really is (differs for a symlink into another part of the repo)
+    digest: str
+    parse: FileParse
+
+    @property
+    def error(self) -> tuple[str, str, int | None] | None:
+        return self.parse[0]
+
+
+class _Notifying(dict[str, ScannedFile]):
+    """The scan's file table, telling ``on_file`` about each file as it is stored."""
+
+    def __init__(self, on_file: Callable[[ScannedFile], None]) -> None:
+        super().__init__()
+        self.on_file = on_file
+
+    def __setitem__(self, key: str, value: ScannedFile) -> None:
+        super().__setitem__(key, value)
+        self.on_file(value)
+
+
+@dataclass
+class Scan:
+    files: dict[str, ScannedFile] = field(default_factory=dict)
+    parsed: int = 0  # files parsed in this run (the rest came from the cache)
+    workers: int = 0  # worker processes used (0: parsed in this process)
+
+
+Found = tuple[str, str, str, StatKey]  # relpath, lives_at, absolute path, stat
+
+
+def scan(
+    config: LaneConfig,
+    cache: ParseCache,
+    *,
+    workers: int | None = None,
+    max_file_bytes: int = MAX_FILE_BYTES,
+    found: list[Found] | None = None,
+    on_file: Callable[[ScannedFile], None] | None = None,
+) -> Scan:
+    """Scan every lane root of ``config`` (or the files ``found`` by :func:`walk`);
+    ``workers`` None chooses by the amount of work. ``on_file`` sees each file as soon as
+    it is known, while workers still parse the rest. The caller saves ``cache``."""
+    files = list(walk(config)) if found is None else found
+    paused = gc.isenabled()
+    gc.disable()  # tens of thousands of small tuples and no cycles: collecting only costs
+    try:
+        result = _scan_found(files, cache, workers, max_file_bytes, on_file)
+    finally:
+        if paused:
+            gc.enable()
+    return result
+
+
+def scan_paths(
+    config: LaneConfig, cache: ParseCache, relpaths: list[str], max_file_bytes: int
+) -> dict[str, ScannedFile]:
+    """Scan named files (outside the lane roots, reached by an import), in this process."""
+    repo = os.path.realpath(config.repo_root)
+    found = []
+    for relpath in relpaths:
+        absolute = os.path.join(repo, relpath)
+        try:
+            stat = os.stat(absolute)
+        except OSError:
+            continue
+        lives_at = os.path.relpath(os.path.realpath(absolute), repo).replace(os.sep, "/")
+        lives_at = lives_at if _below(lives_at, "") else relpath
+        found.append((relpath, lives_at, absolute, (stat.st_size, stat.st_mtime_ns, stat.st_ino)))
+    return _scan_found(found, cache, 0, max_file_bytes).files
+
+
+def _scan_found(
+    found: list[tuple[str, str, str, StatKey]],
+    cache: ParseCache,
+    workers: int | None,
+    max_file_bytes: int,
+    on_file: Callable[[ScannedFile], None] | None = None,
+) -> Scan:
+    result = Scan()
+    if on_file is not None:
+        result.files = _Notifying(on_file)
+    todo: list[tuple[str, str, str, StatKey]] = []
+    for relpath, lives_at, absolute, stat in found:
+        if stat[0] > max_file_bytes:
+            error = ("too-large", f"not scanned: {stat[0]} bytes, above {max_file_bytes}", None)
+            result.files[relpath] = ScannedFile(relpath, lives_at, "", (error, (), (), (), ()))
+            continue
+        digest = cache.digest_for(relpath, stat)
+        if digest is not None and digest in cache.parses:
+            result.files[relpath] = ScannedFile(relpath, lives_at, digest, cache.parses[digest])
+        else:
+            todo.append((relpath, lives_at, absolute, stat))
+    if cache.parses and todo:
+        todo = _hash_known(todo, cache, result)
+    result.workers = _worker_count(len(todo)) if workers is None else workers
+    for relpath, lives_at, stat, digest, parse in _parse_all(todo, result.workers):
+        if digest:
+            cache.remember(relpath, stat, digest, parse)
+        result.files[relpath] = ScannedFile(relpath, lives_at, digest, parse)
+    result.parsed = len(todo)
+    return result
+
+
+def walk(config: LaneConfig) -> Iterator[tuple[str, str, str, StatKey]]:
+    """(relpath, lives_at, absolute path, stat) of every .py file under the lane roots."""
+    repo = os.path.realpath(config.repo_root)
+    roots = sorted({lane.root for lane in config.lanes})
+    tops = [r for r in roots if not any(_below(r, other) for other in roots if other != r)]
+    seen: set[str] = set()
+    for top in tops:
+        yield from _walk_dir(os.path.join(repo, top) if top else repo, repo, seen)
+
+
+def _walk_dir(start: str, repo: str, seen: set[str]) -> Iterator[tuple[str, str, str, StatKey]]:
+    cut = len(repo) + 1
+    stack = [start]
+    while stack:
+        directory = stack.pop()
+        real = os.path.realpath(directory)
+        if real in seen or not (real == repo or real.startswith(repo + os.sep)):
+            continue  # a symlink loop, or a link leaving the repository
+        seen.add(real)
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        if any(e.name == "pyvenv.cfg" for e in entries):
+            continue  # a virtual environment is nobody's lane
+        moved = real != directory  # reached through a symlink: files live elsewhere
+        for entry in entries:
+            name = entry.name
+            try:
+                if entry.is_dir():
+                    if name not in SKIP_DIRS and not name.startswith("."):
+                        stack.append(entry.path)
+                elif name.endswith(".py") and entry.is_file():
+                    stat = entry.stat()
+                    relpath = entry.path[cut:].replace(os.sep, "/")
+                    lives_at = relpath
+                    if moved or entry.is_symlink():
+                        target = os.path.realpath(entry.path)
+                        if target.startswith(repo + os.sep):
+                            lives_at = target[cut:].replace(os.sep, "/")
+                    yield (
+                        relpath,
+                        lives_at,
+                        entry.path,
+                        (stat.st_size, stat.st_mtime_ns, stat.st_ino),
+                    )
+            except OSError:
+                continue  # a broken symlink or a file that vanished
+
+
+def is_repo_code(relpath: str) -> bool:
+    """Whether a repo-relative file is code the lanes could own: not in a hidden directory
+    (``.venv``, ``.tox``), ``site-packages`` or ``node_modules``."""
+    return not any(part[:1] == "." or part in SKIP_DIRS for part in relpath.split("/")[:-1])
+
+
+def _below(path: str, root: str) -> bool:
+    if not root:
+        return path != ".." and not path.startswith("../") and not os.path.isabs(path)
+    return path == root or path.startswith(root + "/")
+
+
+def digests(found: list[Found], cache: ParseCache) -> dict[str, str]:
+    """The content hash of every file, from the stat memo or by reading it (recorded)."""
+    out = {}
+    for relpath, _lives_at, absolute, stat in found:
+        digest = cache.digest_for(relpath, stat)
+        if digest is None:
+            try:
+                with open(absolute, "rb") as handle:
+                    digest = content_hash(handle.read())
+            except OSError:
+                digest = f"unreadable:{stat[0]}"
+            else:
+                cache.remember(relpath, stat, digest)
+        out[relpath] = digest
+    return out
+
+
+def _hash_known(
+    todo: list[tuple[str, str, str, StatKey]], cache: ParseCache, result: Scan
+) -> list[tuple[str, str, str, StatKey]]:
+    """Files whose stat changed but whose content the cache knows (a fresh checkout)."""
+    remaining = []
+    for relpath, lives_at, absolute, stat in todo:
+        try:
+            data = Path(absolute).read_bytes()
+        except OSError:
+            remaining.append((relpath, lives_at, absolute, stat))
+            continue
+        digest = content_hash(data)
+        if digest in cache.parses:
+            cache.remember(relpath, stat, digest)
+            result.files[relpath] = ScannedFile(relpath, lives_at, digest, cache.parses[digest])
+        else:
+            remaining.append((relpath, lives_at, absolute, stat))
+    return remaining
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _worker_count(files: int) -> int:
+    """Worker processes whenever there are two cores and enough files: measured on a shared
+    2-core machine, two processes parsed 10,000 files in 0.39x-1.58x the time of one (median
+    0.72x over seven runs at load averages 0.5-8), so forking pays also under load."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    wanted = min(cores or 1, files // FILES_PER_WORKER)
+    forkable = "fork" in _start_methods() and threading.active_count() == 1
+    return wanted if wanted > 1 and forkable else 0
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing  # here: a warm run never parses, and this import is not free
+
+    return multiprocessing.get_all_start_methods()
+
+
+Parsed = tuple[str, str, StatKey, str, FileParse]
+
+
+def _parse_all(todo: list[tuple[str, str, str, StatKey]], workers: int) -> Iterator[Parsed]:
+    """Parse results in order, each chunk as soon as its worker is done."""
+    if workers <= 1:
+        yield from _parse_chunk(todo)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    size = max(1, len(todo) // (workers * 4))
+    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        yield from (item for chunk in pool.map(_parse_chunk, chunks) for item in chunk)
+
+
+def _parse_chunk(todo: list[tuple[str, str, str, StatKey]]) -> list[Parsed]:
+    """Read and parse; the cyclic GC is paused meanwhile (ASTs hold no cycles, and collecting
+    during a burst of node allocations nearly doubles the time)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return [_parse_one(*item) for item in todo]
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _parse_one(relpath: str, lives_at: str, absolute: str, stat: StatKey) -> Parsed:
+    try:
+        with open(absolute, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        error = ("unreadable", f"cannot read the file: {exc.strerror or exc}", None)
+        return (relpath, lives_at, stat, "", (error, (), (), (), ()))
+    return (relpath, lives_at, stat, content_hash(data), parse_source(data))
