@@ -7,10 +7,11 @@ from lukhas.observability import SINK_ENV
 
 @pytest.fixture(autouse=True)
 def defaults(monkeypatch):
-    """Each test starts from the defaults: flag and dry-run mode unset, no real provider."""
+    """Each test starts from the defaults: flag and dry-run mode unset. No provider stays
+    registered after a test; the one registered before it (by the repository's testing
+    plugin: the real ledger on a temporary file) is kept."""
     for name in (FEATURE_FLAG, DRY_RUN_MODE, SINK_ENV):
         monkeypatch.delenv(name, raising=False)
-    reset()
     yield
     reset()
 
