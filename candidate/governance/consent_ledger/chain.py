@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 ENCODING_VERSION = 1
+_JCS = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 KINDS = ("grant", "withdraw", "erase")
 
 
@@ -68,7 +69,7 @@ def canonical(event: Event, prev: bytes) -> bytes:
         "payload": None if event.payload is None else base64.b64encode(event.payload).decode(),
         "prev": prev.hex(),
     }
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _JCS.encode(document).encode()
 
 
 def link(event: Event, prev: bytes) -> bytes:

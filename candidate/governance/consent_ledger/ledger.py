@@ -55,7 +55,10 @@ ERASE_SCOPE = "*"  # an erase event covers every scope of the subject
 Result = dict[str, Any]
 Fields = dict[str, Any]
 
-_COLUMNS = ", ".join(field.name for field in dataclasses.fields(Event))
+_PAYLOAD_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+_FIELDS = tuple(field.name for field in dataclasses.fields(Event))
+_COLUMNS = ", ".join(_FIELDS)
 _INSERT_EVENT = f"INSERT INTO events ({_COLUMNS}, link) VALUES ({', '.join('?' * 12)})"
 _SET_STATE = """INSERT INTO consent_state (subject, scope, status, seq, expires_ms)
     VALUES (?, ?, ?, ?, ?)
@@ -153,19 +156,19 @@ class SqliteLedger:
         lookup = self._keys.lookup(consent.user_id)
         with self._writing() as conn:
             pseudonym, data_key = self._subject_for_grant(conn, lookup)
-            draft = Event(
-                seq=0,
-                kind="grant",
-                subject=pseudonym,
-                scope=consent.scope,
-                ts_ms=now,
+            event, link = self._append(
+                conn,
+                "grant",
+                pseudonym,
+                consent.scope,
+                now,
+                sealed=(consent.metadata, data_key),
                 purpose=consent.purpose,
                 lawful_basis=consent.lawful_basis or "consent",
                 notice_version=consent.notice_version,
                 notice_hash=consent.notice_hash,
                 expires_ms=expires_ms,
             )
-            event, link = self._append(conn, draft, consent.metadata, data_key)
             conn.execute(_SET_STATE, (pseudonym, consent.scope, "granted", event.seq, expires_ms))
         return {
             "seq": event.seq,
@@ -209,8 +212,7 @@ class SqliteLedger:
                 ).fetchone()
             if state is None or state[0] != "granted":
                 return {"withdrawn": False, "scope": scope}
-            draft = Event(seq=0, kind="withdraw", subject=found[0], scope=scope, ts_ms=now)
-            event, link = self._append(conn, draft)
+            event, link = self._append(conn, "withdraw", found[0], scope, now)
             conn.execute(_SET_STATE, (found[0], scope, "withdrawn", event.seq, None))
         return {"withdrawn": True, "scope": scope, "seq": event.seq, "link": link.hex()}
 
@@ -265,8 +267,7 @@ class SqliteLedger:
                 count = conn.execute(
                     "SELECT count(*) FROM events WHERE subject = ?", (pseudonym,)
                 ).fetchone()[0]
-                draft = Event(seq=0, kind="erase", subject=pseudonym, scope=ERASE_SCOPE, ts_ms=now)
-                event, link = self._append(conn, draft)
+                event, link = self._append(conn, "erase", pseudonym, ERASE_SCOPE, now)
                 conn.execute("DELETE FROM consent_state WHERE subject = ?", (pseudonym,))
                 conn.execute("DELETE FROM subject_keys WHERE lookup = ?", (lookup,))
             # The deleted key's old page images sit in the WAL until a checkpoint resets
@@ -384,21 +385,27 @@ class SqliteLedger:
     def _append(
         self,
         conn: sqlite3.Connection,
-        draft: Event,
-        metadata: Mapping[str, Any] | None = None,
-        data_key: bytes | None = None,
+        kind: str,
+        pseudonym: str,
+        scope: str,
+        ts_ms: int,
+        *,
+        sealed: tuple[Mapping[str, Any], bytes] | None = None,
+        **terms: Any,
     ) -> tuple[Event, bytes]:
-        """Append ``draft`` at the next position (inside a write transaction), with
-        ``metadata`` sealed under ``data_key``; return the event and its link."""
+        """Append an event at the next position (inside a write transaction), with the
+        ``sealed`` (metadata, data key) as its payload; return the event and its link."""
         head_seq, prev = conn.execute("SELECT seq, link FROM chain_head").fetchone()
         seq = head_seq + 1
         payload = None
-        if metadata is not None and data_key is not None:
-            plaintext = json.dumps(metadata, sort_keys=True, separators=(",", ":")).encode()
-            payload = seal(data_key, plaintext, self._payload_aad(seq, draft.subject))
-        event = dataclasses.replace(draft, seq=seq, payload=payload)
+        if sealed is not None:
+            metadata, data_key = sealed
+            plaintext = _PAYLOAD_JSON.encode(metadata).encode()
+            payload = seal(data_key, plaintext, self._payload_aad(seq, pseudonym))
+        event = Event(seq, kind, pseudonym, scope, ts_ms, payload=payload, **terms)
         link = chain.link(event, prev)
-        conn.execute(_INSERT_EVENT, (*dataclasses.astuple(event), link))
+        values = [getattr(event, name) for name in _FIELDS]  # astuple deep-copies: slow
+        conn.execute(_INSERT_EVENT, (*values, link))
         conn.execute("UPDATE chain_head SET seq = ?, link = ?", (seq, link))
         return event, link
 
