@@ -308,6 +308,13 @@ class SqliteLedger:
         except sqlite3.Error as exc:
             problem = storage_error(exc, self.path)
             return refusal(problem.code, problem.message)
+        except (TypeError, ValueError, OverflowError) as exc:
+            # SQLite columns take any type: a row edited by hand can hold anything.
+            message = (
+                f"consent ledger {self.path}: a stored value has the wrong type or form "
+                f"(edited outside the ledger?); run verify_chain ({exc})"
+            )
+            return refusal("storage_inconsistent", message)
         return {"ok": True, "provider": NAME, "mode": "live", **fields}
 
     @contextmanager

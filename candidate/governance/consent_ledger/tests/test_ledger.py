@@ -224,3 +224,28 @@ def test_answers_are_json_serialisable(ledger):
         ledger.erase_subject("usr_1"),
     ]
     assert json.loads(json.dumps(answers)) == answers
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE subject_keys SET data_key = 'text'",
+        "UPDATE events SET payload = 'text', ts_ms = 'noon'",
+        "UPDATE consent_state SET expires_ms = 'soon'",
+        "UPDATE chain_head SET seq = 'last'",
+    ],
+)
+def test_values_of_the_wrong_type_are_refusals_not_exceptions(ledger, db_path, statement):
+    grant(ledger, "usr_1", "a", metadata={"n": 1}, expires_at=4_102_444_800)
+    tamper(db_path, statement)
+    answers = [
+        ledger.record({"user_id": "usr_1", "scope": "b", "metadata": {}}),
+        ledger.verify_consent("usr_1", "a"),
+        ledger.export_subject("usr_1"),
+        ledger.verify_chain(),
+        ledger.withdraw_consent("usr_1", "a"),
+        ledger.erase_subject("usr_1"),
+    ]
+    assert any(not out["ok"] or out.get("valid") is False for out in answers)
+    for out in answers:
+        assert out["ok"] or out["error"]["code"] == "storage_inconsistent", out
