@@ -182,8 +182,8 @@ class SqliteLedger:
     def _verify(self, user_id: str, scope: str) -> Fields:
         now = self._now_ms()
         lookup = self._keys.lookup(user_id)
-        with self._reading() as conn:
-            row = conn.execute(
+        with self._lock:  # one statement sees one snapshot: no transaction needed
+            row = self._connection().execute(
                 """SELECT s.status, s.expires_ms FROM subject_keys k
                    JOIN consent_state s ON s.subject = k.subject
                    WHERE k.lookup = ? AND s.scope = ?""",
