@@ -64,6 +64,9 @@ _SET_STATE = """INSERT INTO consent_state (subject, scope, status, seq, expires_
     VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (subject, scope) DO UPDATE
     SET status = excluded.status, seq = excluded.seq, expires_ms = excluded.expires_ms"""
+_CURRENT = """SELECT s.status, s.expires_ms FROM subject_keys k
+    JOIN consent_state s ON s.subject = k.subject
+    WHERE k.lookup = ? AND s.scope = ?"""
 # The current state the events imply (the last grant or withdrawal per subject and scope,
 # for subjects never erased), compared both ways with the stored one.
 _STATE_MISMATCH = """
@@ -183,12 +186,7 @@ class SqliteLedger:
         now = self._now_ms()
         lookup = self._keys.lookup(user_id)
         with self._lock:  # one statement sees one snapshot: no transaction needed
-            row = self._connection().execute(
-                """SELECT s.status, s.expires_ms FROM subject_keys k
-                   JOIN consent_state s ON s.subject = k.subject
-                   WHERE k.lookup = ? AND s.scope = ?""",
-                (lookup, scope),
-            ).fetchone()
+            row = self._connection().execute(_CURRENT, (lookup, scope)).fetchone()
         status = "none" if row is None else _status(row[0], row[1], now)
         allowed = status == "granted"
         expires_ms = None if row is None else row[1]
