@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 ENCODING_VERSION = 1
 _JCS = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-KINDS = ("grant", "withdraw", "erase")
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from candidate.governance.consent_ledger.storage import (
 )
 from lukhas.dry_run import InvalidInput
 from lukhas.governance.consent_ledger.validation import (
+    EXPORT_FORMAT,
     ConsentEntry,
     consent_entry,
     subject,
@@ -49,7 +50,6 @@ from lukhas.governance.consent_ledger.validation import (
 )
 
 NAME = "sqlite-ledger"
-EXPORT_FORMAT = "lukhas-consent-export/1"
 ERASE_SCOPE = "*"  # an erase event covers every scope of the subject
 
 Result = dict[str, Any]
@@ -290,7 +290,7 @@ class SqliteLedger:
         conn = connect(self.path, busy_timeout_s=self._busy_timeout_s, read_only=True)
         try:
             with read_snapshot(conn):
-                return _walk(conn)
+                return _walk(conn, self.path)
         finally:
             conn.close()
 
@@ -458,15 +458,17 @@ def refusal(code: str, message: str, field: str | None = None) -> Result:
     return {"ok": False, "provider": NAME, "mode": "live", "error": error}
 
 
-def _walk(conn: sqlite3.Connection) -> Fields:
+def _walk(conn: sqlite3.Connection, path: Path) -> Fields:
     """Verify the whole ledger in ``conn``'s snapshot."""
     problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
     if problems != ["ok"]:
-        raise LedgerError("storage_corrupt", f"SQLite's quick_check failed: {problems[0]}")
+        message = f"consent ledger {path}: SQLite's quick_check failed: {problems[0]}"
+        raise LedgerError("storage_corrupt", message + " (restore it from a backup)")
     ledger_id = _meta(conn, "ledger_id")
     head = conn.execute("SELECT seq, link FROM chain_head").fetchone()
     if ledger_id is None or head is None:
-        raise LedgerError("storage_inconsistent", "the ledger id or the chain head is missing")
+        message = f"consent ledger {path}: the ledger id or the chain head is missing"
+        raise LedgerError("storage_inconsistent", message)
     rows = conn.execute(f"SELECT {_COLUMNS}, link FROM events ORDER BY seq")
     walk = chain.first_break(
         ((Event(*row[:-1]), row[-1]) for row in rows), chain.genesis(ledger_id)

@@ -23,6 +23,7 @@ LAWFUL_BASES = (
     "public_task",
     "legitimate_interests",
 )
+EXPORT_FORMAT = "lukhas-consent-export/1"  # the format of export_subject's answer
 MAX_USER_ID = 1024
 MAX_TEXT = 256
 MAX_METADATA_BYTES = 64 * 1024

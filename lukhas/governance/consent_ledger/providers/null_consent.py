@@ -4,9 +4,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lukhas.dry_run import InvalidInput, Result, ok
-from lukhas.governance.consent_ledger.validation import consent_entry, subject, subject_scope
-
-EXPORT_FORMAT = "lukhas-consent-export/1"
+from lukhas.governance.consent_ledger.validation import (
+    EXPORT_FORMAT,
+    consent_entry,
+    subject,
+    subject_scope,
+)
 
 
 class NullConsentProvider:
