@@ -32,6 +32,11 @@ class ProviderRegistry(Generic[P]):
         with self._lock:
             self._provider = registered
 
+    def registered(self) -> P | None:
+        """The real provider registered, if any (whether or not the slice is live)."""
+        registered = self._provider
+        return None if registered is None else registered[0]
+
     def get_provider(self, enabled: bool) -> P:
         """The registered provider when ``enabled`` and one is registered, else the null one.
 

@@ -26,7 +26,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from lukhas.flags import dry_run, live
 from lukhas.governance.consent_ledger.api import FEATURE_FLAG
-from lukhas.governance.consent_ledger.registry import get_provider
+from lukhas.governance.consent_ledger.registry import registered
 from lukhas.observability import annotate, instrument
 
 EMIT_POINT = "DECISION:governance:consent.check"
@@ -132,7 +132,8 @@ def _verdict(scope: str, person: object, enforcing: bool) -> Decision:
         return "no_subject", None
     if not isinstance(person, str):
         return "refused", "invalid_subject"
-    ledger = get_provider(enabled=live(FEATURE_FLAG))
+    # Only a real ledger, live, may say yes: the null one answers every question in dry-run.
+    ledger = registered() if live(FEATURE_FLAG) else None
     if not isinstance(ledger, ConsentVerifier):
         return "refused", "no_ledger"
     try:

@@ -8,4 +8,5 @@ _registry = ProviderRegistry[ConsentProvider](NullConsentProvider(), ConsentProv
 
 register = _registry.register
 get_provider = _registry.get_provider
+registered = _registry.registered
 reset = _registry.reset

@@ -6,13 +6,12 @@ from lukhas.observability import SINK_ENV
 
 @pytest.fixture(autouse=True)
 def defaults(monkeypatch):
-    """Each test starts with no real provider and no sink from the environment.
-
-    The lukhas plugin sets the flags: all off and dry-run mode on, unless the test asks
-    otherwise (``feature_matrix``, ``feature_flags``).
-    """
+    """Each test starts with no MATRIZ sink from the environment. The lukhas plugin sets the
+    flags (all off, dry-run mode on, unless the test asks otherwise with ``feature_matrix``
+    or ``feature_flags``). No provider stays registered after a test; the one registered
+    before it (by the repository's testing plugin: the real ledger on a temporary file)
+    is kept."""
     monkeypatch.delenv(SINK_ENV, raising=False)
-    reset()
     yield
     reset()
 

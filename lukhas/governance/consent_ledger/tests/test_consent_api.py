@@ -23,6 +23,21 @@ class FakeLedger:
         self.entries.append(dict(entry))
         return {"ok": True, "provider": "fake", "mode": "live", "seq": len(self.entries)}
 
+    def verify_consent(self, user_id, scope):
+        return {"ok": True, "provider": "fake", "mode": "live", "allowed": False, "reason": "none"}
+
+    def withdraw_consent(self, user_id, scope):
+        return {"ok": True, "provider": "fake", "mode": "live", "withdrawn": False}
+
+    def export_subject(self, user_id):
+        return {"ok": True, "provider": "fake", "mode": "live", "export": {}}
+
+    def erase_subject(self, user_id):
+        return {"ok": True, "provider": "fake", "mode": "live", "erased": False}
+
+    def verify_chain(self):
+        return {"ok": True, "provider": "fake", "mode": "live", "valid": True}
+
 
 @pytest.mark.dry_run
 def test_dry_run_default_uses_the_null_provider_deterministically(matriz_events):
@@ -101,6 +116,7 @@ def test_flag_on_but_dry_run_mode_on_still_uses_the_null_provider(
 
 
 def test_live_mode_without_a_registered_provider_falls_back_to_null(live_env):
+    reset()  # forget the real ledger a testing plugin may have registered
     assert record_consent("usr_123", "gmail.read")["mode"] == "dry_run"
 
 

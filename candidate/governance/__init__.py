@@ -1,0 +1,1 @@
+"""Governance providers of the candidate lane."""
