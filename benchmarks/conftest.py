@@ -1,7 +1,16 @@
-"""Shared state of the benchmarks: the generated repositories and the ratio table."""
+"""Shared by the benchmarks: generated repositories, and figures printed after the run.
+
+The import benchmarks share the synthetic monorepo and print ratios of fastest rounds.
+pytest-benchmark reports no percentiles; ``record_p95(benchmark, row, baseline=None)``
+computes the p95 of the rounds just measured, stores it in the row's ``extra_info``
+(``p95_ms``, so it is in ``--benchmark-json`` too) and lists it in a "p95 per round"
+section after the run, with its ratio to the ``baseline`` row measured in the same run.
+"""
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,7 +46,7 @@ RATIOS = [
 ]
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+def _import_ratios(terminalreporter: pytest.TerminalReporter) -> None:
     if not TIMINGS:
         return
     terminalreporter.section("import check: ratios of the fastest rounds of this run")
@@ -45,3 +54,42 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         if numerator in TIMINGS and denominator in TIMINGS:
             a, b = TIMINGS[numerator], TIMINGS[denominator]
             terminalreporter.write_line(f"{label:52} {a:8.3f}s / {b:8.3f}s = {a / b:5.2f}x")
+
+
+_ROWS = pytest.StashKey[dict[str, tuple[float, str | None]]]()
+MIN_ROUNDS = 20  # a p95 from fewer rounds says little
+
+
+@pytest.fixture
+def record_p95(request: pytest.FixtureRequest) -> Callable[..., float | None]:
+    rows = request.config.stash.setdefault(_ROWS, {})
+
+    def record(benchmark, row: str, baseline: str | None = None) -> float | None:
+        data = benchmark.stats.stats.data if benchmark.stats else []
+        if len(data) < MIN_ROUNDS:  # --benchmark-disable, or too few rounds
+            return None
+        p95 = statistics.quantiles(data, n=20, method="inclusive")[-1] * 1000
+        benchmark.extra_info["p95_ms"] = round(p95, 4)
+        rows[row] = (p95, baseline)
+        return p95
+
+    return record
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    _import_ratios(terminalreporter)
+    _p95_rows(terminalreporter, config)
+
+
+def _p95_rows(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    rows = config.stash.get(_ROWS, {})
+    if not rows:
+        return
+    terminalreporter.section("p95 per round")
+    for row, (p95, baseline) in sorted(rows.items()):
+        ratio = ""
+        if baseline in rows:
+            ratio = f"   {p95 / rows[baseline][0]:.2f} x {baseline}"
+        terminalreporter.write_line(f"{row:<32} {p95:9.3f} ms{ratio}")

@@ -32,7 +32,9 @@ def main() -> int:
     args = parser.parse_args()
     os.environ[FEATURE_FLAG] = "true"
     os.environ[DRY_RUN_MODE] = "false"
-    if not wire(path=args.path, key=args.key):
+    # A generous lock wait: these tests are about losing nothing, not about contention limits
+    # (on a loaded CI machine 4 writers with durable commits can queue for seconds).
+    if not wire(path=args.path, key=args.key, busy_timeout_s=60.0):
         return 2
     print("ready", flush=True)
     while args.go is not None and not args.go.exists():

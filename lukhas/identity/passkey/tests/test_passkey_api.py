@@ -56,6 +56,7 @@ def test_dry_run_default_checks_the_shape_and_answers_deterministically(matriz_e
         "ok": True,
         "provider": "null",
         "mode": "dry_run",
+        "verified": False,
         "credential_id": "hK9-credential-id",
     }
     assert verify_passkey(copy.deepcopy(ASSERTION)) == out
