@@ -56,7 +56,10 @@ class ContextBus:
         self, name: str, handler: Handler, config: TargetConfig | None = None, **options: Any
     ) -> None:
         """Deliver handoffs to ``name`` by calling ``handler(ctx)``: its return value (or
-        what it resolves to) is the acknowledgement. ``options`` are TargetConfig fields."""
+        what it resolves to) is the acknowledgement. ``options`` are TargetConfig fields.
+
+        A plain function runs on the bus's loop and holds it while it runs: keep it quick,
+        or make it a coroutine function (``asyncio.to_thread`` for blocking work)."""
         if name in self._targets:
             raise ValueError(f"target {name!r} already exists")
         if config is None:
