@@ -89,12 +89,15 @@ def test_every_handoff_ends_exactly_once(config, specs, drain, close_after):
         bus = ContextBus()
         bus.add_target("t", handler, config)
         senders = [asyncio.ensure_future(send(bus, i, spec)) for i, spec in enumerate(specs)]
-        for task, spec in zip(senders, specs, strict=True):
-            if spec["cancel_after"] is not None:
-                asyncio.ensure_future(cancel(task, spec["cancel_after"]))
+        cancellers = [
+            asyncio.ensure_future(cancel(task, spec["cancel_after"]))
+            for task, spec in zip(senders, specs, strict=True)
+            if spec["cancel_after"] is not None
+        ]
         await turns(close_after)
         settled = await bus.close(drain=drain, timeout=0.01)
         results = await asyncio.gather(*senders, return_exceptions=True)
+        await asyncio.gather(*cancellers)
         return bus, settled, results
 
     bus, settled, results = asyncio.run(main())

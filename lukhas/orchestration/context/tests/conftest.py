@@ -7,10 +7,11 @@ from lukhas.orchestration.context import FEATURE_FLAG, RateLimiter, reset, use_r
 
 @pytest.fixture(autouse=True)
 def defaults(monkeypatch):
-    """Each test starts from the defaults: flags unset, no real provider, a fresh limiter."""
+    """Each test starts from the defaults: flags unset and a fresh limiter. The provider is
+    left as the repository's test plugin registered it (the real bus, used only while the
+    slice is live); tests that register their own are reset afterwards."""
     for name in (FEATURE_FLAG, DRY_RUN_MODE, SINK_ENV):
         monkeypatch.delenv(name, raising=False)
-    reset()
     use_rate_limiter(RateLimiter())
     yield
     reset()

@@ -19,6 +19,8 @@ EMIT_POINT = "CONTEXT:orchestration:handoff"
 
 
 class FakeBus:
+    name = "fake"
+
     def __init__(self):
         self.sent = []
 
