@@ -11,8 +11,8 @@ own thread for synchronous callers and other loops.
 """
 
 import asyncio
+import inspect
 from collections.abc import Mapping
-from dataclasses import replace
 from time import perf_counter
 from typing import Any
 
@@ -87,22 +87,23 @@ class ContextBus:
         started = perf_counter()
         if timeout is not None:
             check_seconds("timeout", timeout)
-        refusal, place = self._check(ctx, target)
+        refusal, place = self._check(ctx, target, started)
         if refusal is not None:
-            return self._finish(refusal, started, place)
+            return self._finish(refusal, place)
         assert place is not None  # _check returns a refusal or a target
         env = Envelope()
         loop = asyncio.get_running_loop()
         refused = place.admit(env, loop)
         if refused is not None:
-            return self._finish(Outcome(refused, target, 0.0, Stage.WAITING), started, place)
+            return self._finish(Outcome(refused, target, _ms_since(started), Stage.WAITING), place)
         self._in_flight += 1
         limit = place.config.timeout if timeout is None else timeout
         deadline = None if limit is None else loop.time() + limit
         try:
-            return self._finish(await self._deliver(place, env, ctx, deadline), started, place)
+            return self._finish(await self._deliver(place, env, ctx, deadline, started), place)
         except asyncio.CancelledError:
-            self._finish(Outcome(Status.CANCELLED, target, 0.0, env.stage), started, place)
+            cancelled = Outcome(Status.CANCELLED, target, _ms_since(started), env.stage)
+            self._finish(cancelled, place)
             raise
         finally:
             place.withdraw(env)
@@ -132,7 +133,9 @@ class ContextBus:
             target.stop()
         return await self._wait_drained(timeout)
 
-    def _check(self, ctx: object, target: object) -> tuple[Outcome | None, Target | None]:
+    def _check(
+        self, ctx: object, target: object, started: float
+    ) -> tuple[Outcome | None, Target | None]:
         """A handoff's refusal before it reaches a queue (None if none), and its target."""
         name = target if isinstance(target, str) else ""
         try:
@@ -140,55 +143,70 @@ class ContextBus:
             text("target", target)
         except InvalidInput as problem:
             invalid = Outcome(
-                Status.INVALID_INPUT, name, 0.0, field=problem.field, message=problem.message
+                Status.INVALID_INPUT,
+                name,
+                _ms_since(started),
+                field=problem.field,
+                message=problem.message,
             )
             return invalid, None
         place = self._targets.get(name)
         if place is None:
-            return Outcome(Status.UNKNOWN_TARGET, name, 0.0), None
+            return Outcome(Status.UNKNOWN_TARGET, name, _ms_since(started)), None
         if self._closing:
-            return Outcome(Status.SHUTDOWN, name, 0.0), place
+            return Outcome(Status.SHUTDOWN, name, _ms_since(started)), place
         if self.limiter is not None and not self.limiter.try_acquire(current_tenant()):
-            return Outcome(Status.RATE_LIMITED, name, 0.0), place
+            return Outcome(Status.RATE_LIMITED, name, _ms_since(started)), place
         return None, place
 
     async def _deliver(
-        self, place: Target, env: Envelope, ctx: Mapping[str, Any], deadline: float | None
+        self,
+        place: Target,
+        env: Envelope,
+        ctx: Mapping[str, Any],
+        deadline: float | None,
+        started: float,
     ) -> Outcome:
-        name = place.name
+        """Await the handoff's turn, then run its handler, within the deadline."""
+
+        def ended(status: Status, stage: Stage, **details: Any) -> Outcome:
+            return Outcome(status, place.name, _ms_since(started), stage, **details)
+
         scope = asyncio.timeout_at(deadline)
         try:
-            async with scope:
-                refused = None if env.turn is None else await env.turn
-                if refused is not None:
-                    return Outcome(refused, name, 0.0, env.stage)
-                if place.stopped:  # granted, but the bus closed before the handler ran
-                    return Outcome(Status.SHUTDOWN, name, 0.0, env.stage)
-                try:
-                    ack = await place.call(env, ctx)
-                except Exception as exc:
-                    return Outcome(
-                        Status.HANDLER_ERROR,
-                        name,
-                        0.0,
-                        Stage.RUNNING,
-                        error_type=type(exc).__name__,
-                        transient=is_transient(exc),
-                    )
-                return Outcome(Status.DELIVERED, name, 0.0, Stage.RUNNING, ack=ack)
-        except TimeoutError:  # the handler's own TimeoutError is a handler_error, above
-            return Outcome(Status.TIMEOUT, name, 0.0, env.stage)
+            if env.turn is None:  # granted at once: a plain function cannot be interrupted
+                ack = place.start(env, ctx)
+                if inspect.isawaitable(ack):
+                    async with scope:
+                        ack = await ack
+            else:
+                async with scope:  # one deadline over the wait and the handler
+                    refused = await env.turn
+                    if refused is not None:
+                        return ended(refused, env.stage)
+                    if place.stopped:  # granted, but the bus closed before the handler ran
+                        return ended(Status.SHUTDOWN, env.stage)
+                    ack = place.start(env, ctx)
+                    if inspect.isawaitable(ack):
+                        ack = await ack
+        except Exception as exc:
+            if scope.expired():  # else the handler raised (its own TimeoutError included)
+                return ended(Status.TIMEOUT, env.stage)
+            error_type, transient = type(exc).__name__, is_transient(exc)
+            return ended(
+                Status.HANDLER_ERROR, Stage.RUNNING, error_type=error_type, transient=transient
+            )
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if env.shutdown and task is not None and task.uncancel() == 0:
-                return Outcome(Status.SHUTDOWN, name, 0.0, Stage.RUNNING)
+                return ended(Status.SHUTDOWN, Stage.RUNNING)
             raise
+        return ended(Status.DELIVERED, Stage.RUNNING, ack=ack)
 
-    def _finish(self, outcome: Outcome, started: float, place: Target | None) -> Outcome:
-        """Stamp the duration, count it, emit its node: every handoff passes here once."""
-        outcome = replace(outcome, duration_ms=(perf_counter() - started) * 1000.0)
+    def _finish(self, outcome: Outcome, place: Target | None) -> Outcome:
+        """Count the outcome and emit its node: every handoff passes here once."""
         if place is not None:
-            place.stats.counts[outcome.status.value] += 1
+            place.stats.counts[outcome.status] += 1  # a StrEnum: equal to its value
         metrics.record(outcome, self.sla_ms, configured=place is not None)
         return outcome
 
@@ -202,3 +220,7 @@ class ContextBus:
         except TimeoutError:
             return False
         return True
+
+
+def _ms_since(started: float) -> float:
+    return (perf_counter() - started) * 1000.0

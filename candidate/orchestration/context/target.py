@@ -13,7 +13,6 @@ the sender's context variables (trace id, tenant) and is cancelled with its send
 """
 
 import asyncio
-import inspect
 import math
 import re
 from collections import Counter, deque
@@ -81,7 +80,7 @@ def check_seconds(name: str, value: object) -> None:
 class TargetStats:
     """Counters of one target: handoffs per status and the high-water marks of its bounds."""
 
-    counts: Counter[str] = field(default_factory=Counter)
+    counts: Counter[Status] = field(default_factory=Counter)  # keys equal their names
     max_queued: int = 0
     max_waiting: int = 0
     max_running: int = 0
@@ -149,15 +148,13 @@ class Target:
             return None
         return Status.BACKPRESSURE
 
-    async def call(self, env: Envelope, ctx: Mapping[str, Any]) -> Any:
-        """Run the handler for a granted handoff (in the sender's task); its return value."""
+    def start(self, env: Envelope, ctx: Mapping[str, Any]) -> Any:
+        """Call the handler for a granted handoff, in the sender's task; what it returned
+        (an awaitable for a coroutine function)."""
         env.stage = Stage.RUNNING
         env.task = asyncio.current_task()
         self._running.add(env)
-        ack = self.handler(ctx)
-        if inspect.isawaitable(ack):
-            ack = await ack
-        return ack
+        return self.handler(ctx)
 
     def withdraw(self, env: Envelope) -> None:
         """Take a handoff out of the target, wherever it is; idempotent."""
