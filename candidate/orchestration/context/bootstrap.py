@@ -5,6 +5,7 @@ candidate lane: a deployment calls :func:`wire` once at start-up.
 """
 
 import atexit
+import functools
 import threading
 from typing import Any
 
@@ -34,10 +35,14 @@ def install(service: ContextBusService) -> None:
     with _lock:
         previous, _installed = _installed, service
         register(service)
-    if previous is None:
-        atexit.register(unwire)
-    else:
+    _close_at_exit()
+    if previous is not None:
         previous.close()
+
+
+@functools.cache
+def _close_at_exit() -> None:
+    atexit.register(unwire)
 
 
 def unwire(*, drain: bool = True, timeout: float = 5.0) -> None:

@@ -102,7 +102,13 @@ class ContextBus:
         try:
             return self._finish(await self._deliver(place, env, ctx, deadline, started), place)
         except asyncio.CancelledError:
-            cancelled = Outcome(Status.CANCELLED, target, _ms_since(started), env.stage)
+            cancelled = Outcome(
+                Status.CANCELLED,
+                target,
+                _ms_since(started),
+                env.stage,
+                error_type="CancelledError",  # what the sender sees
+            )
             self._finish(cancelled, place)
             raise
         finally:

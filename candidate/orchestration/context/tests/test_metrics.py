@@ -59,6 +59,26 @@ def test_a_handler_error_node_names_the_exception_class():
     assert PERSONAL not in json.dumps(nodes)
 
 
+def test_a_cancelled_handoff_is_an_error_node_naming_cancelled_error():
+    async def hang(ctx):
+        await asyncio.Event().wait()
+
+    async def main():
+        bus = ContextBus()
+        bus.add_target("t", hang)
+        task = asyncio.ensure_future(bus.handoff({}, "t"))
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    with capture() as nodes:
+        asyncio.run(main())
+    [node] = nodes
+    assert (node["outcome"], node["error_type"]) == ("error", "CancelledError")
+    assert node["labels"][-1] == "handoff:cancelled"
+
+
 def test_the_node_carries_the_senders_trace_and_tenant():
     async def main():
         bus = ContextBus()
