@@ -44,7 +44,7 @@ class ContextBus:
     def __init__(
         self, *, limiter: RateLimiter | None = None, sla_ms: float = metrics.SLA_MS
     ) -> None:
-        check_seconds("sla_ms", sla_ms)
+        check_seconds("sla_ms", sla_ms, "milliseconds")
         self.limiter = limiter
         self.sla_ms = sla_ms
         self._targets: dict[str, Target] = {}
@@ -74,6 +74,11 @@ class ContextBus:
     def stats(self, name: str) -> TargetStats:
         """The live counters of target ``name``."""
         return self._targets[name].stats
+
+    @property
+    def idle(self) -> bool:
+        """Whether no handoff is in flight: none waiting, queued or running."""
+        return not self._in_flight and all(t.idle for t in self._targets.values())
 
     async def handoff(
         self, ctx: Mapping[str, Any], target: str, *, timeout: float | None = None

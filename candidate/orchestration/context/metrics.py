@@ -52,6 +52,8 @@ def record(outcome: Outcome, sla_ms: float, *, configured: bool) -> None:
     sinks = active_sinks()
     if not sinks:
         return
+    # The node is built by lukhas.observability's own emitter (the shape instrument uses),
+    # into a list, so that this handoff's labels can be added before the sinks see it.
     built: list[dict] = []
     error_type = None if outcome.ok else outcome.error_type or outcome.status.value
     _emit(

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from candidate.orchestration.context import metrics
 from candidate.orchestration.context.bus import ContextBus
 from candidate.orchestration.context.outcome import Outcome, Status
-from candidate.orchestration.context.target import Handler, TargetConfig
+from candidate.orchestration.context.target import Handler, TargetConfig, check_seconds
 from lukhas.orchestration.context.rate_limit import RateLimiter
 
 T = TypeVar("T")
@@ -98,6 +98,7 @@ class ContextBusService:
         so that its sender still gets an answer, and False is returned."""
         if self._on_bus_loop():
             raise RuntimeError("close the context bus service from another thread")
+        check_seconds("timeout", timeout)
         with self._lock:
             if self._closed:
                 return True

@@ -66,14 +66,14 @@ class TargetConfig:
             check_seconds("timeout", self.timeout)
 
 
-def check_seconds(name: str, value: object) -> None:
-    """Raise ValueError unless ``value`` is a positive, finite number of seconds."""
+def check_seconds(name: str, value: object, unit: str = "seconds") -> None:
+    """Raise ValueError unless ``value`` is a positive, finite number (of ``unit``)."""
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
         or not 0 < value < math.inf  # NaN fails too
     ):
-        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+        raise ValueError(f"{name} must be a positive number of {unit}, got {value!r}")
 
 
 @dataclass

@@ -111,11 +111,13 @@ def test_targets_are_unique_and_handlers_callable():
     assert bus.targets() == ["t"]
 
 
-def test_a_per_handoff_timeout_is_checked():
+def test_a_per_handoff_timeout_and_the_sla_are_checked():
     bus = ContextBus()
     bus.add_target("t", print)
-    with pytest.raises(ValueError, match="timeout must be a positive number"):
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
         run(bus.handoff({}, "t", timeout=-1))
+    with pytest.raises(ValueError, match="sla_ms must be a positive number of milliseconds"):
+        ContextBus(sla_ms=0)
 
 
 def test_reject_policy_reports_backpressure_at_once_and_keeps_fifo_order():

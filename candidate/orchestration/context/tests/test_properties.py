@@ -121,4 +121,4 @@ def test_every_handoff_ends_exactly_once(config, specs, drain, close_after):
     assert stats.max_queued <= config.capacity
     assert stats.max_waiting <= config.max_waiting
     assert stats.max_running <= config.concurrency
-    assert bus._targets["t"].idle and bus._in_flight == 0
+    assert bus.idle

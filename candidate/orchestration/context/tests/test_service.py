@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from candidate.orchestration.context import ContextBusService, Pipeline
+from candidate.orchestration.context import ContextBusService, Pipeline, Status
 from lukhas.observability import capture, current_tenant, current_trace_id, trace
 
 
@@ -104,6 +104,13 @@ def test_an_unused_service_closes_without_a_thread():
     assert ContextBusService().close() is True
 
 
+def test_a_bad_close_timeout_is_refused_and_leaves_the_service_working(service):
+    service.handoff({}, "echo")
+    with pytest.raises(ValueError, match="timeout must be a positive number"):
+        service.close(timeout=0)
+    assert service.handoff({"a": 1}, "echo")["ok"] is True
+
+
 def test_close_answers_every_blocked_sync_caller():
     release = threading.Event()
 
@@ -167,11 +174,21 @@ def test_a_pipeline_runs_on_the_bus_thread_for_sync_callers(service):
 
 
 def test_target_options_override_the_service_defaults():
-    service = ContextBusService(capacity=3, policy="reject")
-    service.add_target("a", dict)
-    service.add_target("b", dict, capacity=7)
-    assert service.bus._targets["a"].config.capacity == 3
-    assert service.bus._targets["b"].config.capacity == 7
-    assert service.bus._targets["b"].config.policy == "reject"
+    async def hold(ctx):
+        await asyncio.sleep(0.02)
+
+    service = ContextBusService(capacity=1, policy="reject")
+    service.add_target("a", hold)
+    service.add_target("b", hold, capacity=3)
+
+    async def burst(target):
+        outcomes = await asyncio.gather(*(service.bus.handoff({}, target) for _ in range(4)))
+        return [o.status for o in outcomes].count(Status.BACKPRESSURE)
+
+    try:
+        assert service.run(burst("a")) == 2  # one runs, one waits in a queue of 1
+        assert service.run(burst("b")) == 0  # one runs, three wait in a queue of 3
+    finally:
+        service.close()
     with pytest.raises(ValueError, match="capacity must be"):
         ContextBusService(capacity=0)
