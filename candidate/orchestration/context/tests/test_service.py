@@ -128,7 +128,10 @@ def test_close_answers_every_blocked_sync_caller():
     threads = [threading.Thread(target=call, args=(i,)) for i in range(3)]
     for thread in threads:
         thread.start()
-    time.sleep(0.05)
+    stats = service.bus.stats("slow")
+    deadline = time.monotonic() + 5
+    while stats.max_queued < 2 and time.monotonic() < deadline:  # one runs, two queue
+        time.sleep(0.001)
     closer = threading.Thread(target=service.close, kwargs={"drain": False, "timeout": 1})
     closer.start()
     time.sleep(0.05)
