@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 gate: $(STAMP)
-	$(BIN)/pytest --lukhas-gate
+	$(BIN)/pytest --lukhas-gate --lukhas-bundle lukhas-gate-bundle lukhas
 
 test: $(STAMP)
 	$(BIN)/pytest

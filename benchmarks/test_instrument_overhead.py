@@ -14,13 +14,19 @@ import uuid
 
 import pytest
 
-from lukhas.observability import SINK_ENV, capture, instrument, trace
+from lukhas.observability import SINK_ENV, annotate, capture, instrument, trace
 
 CALLS = 1000
 GROUP = "instrument overhead: round = 1000 calls, so us per round = ns per call"
 
 
 def work(x: int) -> int:
+    return x
+
+
+def labelled_work(x: int) -> int:
+    """work, plus the two labels a slice's provider registry adds to every call."""
+    annotate("provider:null", "mode:dry_run")
     return x
 
 
@@ -72,6 +78,16 @@ def test_no_sink(benchmark, instrumented):
     benchmark(calls, instrumented)
 
 
+@pytest.fixture
+def labelled():
+    return instrument("DECISION", label="bench:work")(labelled_work)
+
+
+@pytest.mark.benchmark(group=GROUP)
+def test_no_sink_annotated(benchmark, labelled):
+    benchmark(calls, labelled)
+
+
 @pytest.mark.benchmark(group=GROUP)
 def test_memory_sink(benchmark, instrumented):
     """Nodes are kept in a capture() list, emptied between rounds outside the timing."""
@@ -90,6 +106,15 @@ def test_memory_sink_in_trace(benchmark, instrumented):
             calls, args=(instrumented,), setup=nodes.clear, rounds=300, warmup_rounds=5
         )
     assert len(nodes) == CALLS
+
+
+@pytest.mark.benchmark(group=GROUP)
+def test_memory_sink_annotated(benchmark, labelled):
+    """As test_memory_sink, with two labels added to each node by annotate()."""
+    with capture() as nodes:
+        benchmark.pedantic(calls, args=(labelled,), setup=nodes.clear, rounds=300, warmup_rounds=5)
+    assert len(nodes) == CALLS
+    assert nodes[0]["labels"] == ["bench:work", "provider:null", "mode:dry_run"]
 
 
 @pytest.mark.benchmark(group=GROUP)

@@ -7,11 +7,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .bundle import compare, verify
+from .bundle.writer import SUMMARY, bundle_name, resolve_commit
 from .lanes import DEFAULT_CONFIG, load_lanes
 from .manifests import discover_slices
-from .problems import ConfigError
+from .problems import ConfigError, Problem
+from .sla import calibration
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+DEFAULT_BUNDLE_DIR = "lukhas-gate-bundle"
 
 
 def _lanes(args: argparse.Namespace) -> int:
@@ -31,6 +35,58 @@ def _lanes(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if any(s.problems for s in slices) else EXIT_OK
 
 
+def _verify(args: argparse.Namespace) -> int:
+    bundle = verify.find_bundle(Path(args.bundle))
+    problems = verify.verify(bundle)
+    for problem in problems:
+        print(f"{bundle}: {problem}")
+    if not problems:
+        print(f"{bundle}: ok: every digest, the attestation and gate.json check out")
+    return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def _load_gate(path: str) -> dict:
+    bundle = verify.find_bundle(Path(path))
+    try:
+        return verify.load_gate(bundle)
+    except (OSError, ValueError) as exc:
+        raise ConfigError([Problem(str(bundle), f"cannot read gate.json: {exc}")]) from None
+
+
+def _compare(args: argparse.Namespace) -> int:
+    result = compare.compare(_load_gate(args.base), _load_gate(args.pr))
+    print(result.markdown(), end="")
+    return EXIT_FINDINGS if result.regressed else EXIT_OK
+
+
+def _status(args: argparse.Namespace) -> int:
+    commit = resolve_commit(Path(args.root))
+    bundle = Path(args.root) / args.bundle_dir / bundle_name(commit.sha)
+    if not (bundle / SUMMARY).is_file():
+        print(f"no gate bundle for HEAD {commit.sha[:12]} in {args.bundle_dir}/: run `make gate`")
+        return EXIT_FINDINGS
+    print((bundle / SUMMARY).read_text(encoding="utf-8"), end="")
+    return EXIT_OK
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    path = Path(args.output)
+    result = calibration.calibrate()
+    calibration.save(result, path, args.output)
+    machine = result.machine
+    print(
+        f"machine factor {result.factor:.3f} (reference workload {result.seconds * 1e3:.2f} ms "
+        f"here, {result.reference_seconds * 1e3:.2f} ms on the reference machine; "
+        f"spread {result.spread:.1%} over {result.runs} runs)"
+    )
+    print(
+        f"machine: {machine['cpu']}, {machine['logical_cpus']} logical cpus, "
+        f"{machine['python_implementation']} {machine['python']}, {machine['platform']}"
+    )
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lukhas-gate", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -40,6 +96,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", default=None, help=f"lanes config (default: ROOT/{DEFAULT_CONFIG})"
     )
     lanes.set_defaults(handler=_lanes)
+    check = commands.add_parser("verify", help="check a bundle's digests, attestation and schema")
+    check.add_argument("bundle", help="a lukhas-gate-<sha> folder, or a folder holding one")
+    check.set_defaults(handler=_verify)
+    diff = commands.add_parser("compare", help="markdown of what changed between two bundles")
+    diff.add_argument("base", help="the base branch's bundle")
+    diff.add_argument("pr", help="the pull request's bundle")
+    diff.set_defaults(handler=_compare)
+    status = commands.add_parser("status", help="the summary of the bundle for HEAD")
+    status.add_argument("--root", default=".", help="repository root (default: .)")
+    status.add_argument("--bundle-dir", default=DEFAULT_BUNDLE_DIR, help="where bundles are")
+    status.set_defaults(handler=_status)
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="time the reference workload and record this machine's factor for SLA budgets",
+    )
+    calibrate.add_argument(
+        "--output",
+        default=calibration.DEFAULT_PATH,
+        help=f"where to write the calibration (default: {calibration.DEFAULT_PATH})",
+    )
+    calibrate.set_defaults(handler=_calibrate)
     return parser
 
 

@@ -10,9 +10,12 @@ data), so it reaches the controller unchanged when pytest-xdist runs tests on wo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from .sla.results import SlaResults
 
 REPORT_ATTR = "lukhas"
 _ITEM_DATA = pytest.StashKey[dict[str, Any]]()
@@ -58,7 +61,9 @@ class Evidence:
     """Filled in during the pytest session; one attribute per kind of evidence."""
 
     tests: dict[str, TestRecord] = field(default_factory=dict)
-    deselected: list[str] = field(default_factory=list)
+    collected: set[str] = field(default_factory=set)
+    deselected: set[str] = field(default_factory=set)
+    narrowing_options: tuple[str, ...] = ()  # -k, -m, --lf, ... when given
 
     def record(self, report: pytest.TestReport, path: str) -> TestRecord:
         record = self.tests.setdefault(report.nodeid, TestRecord(report.nodeid, path))
@@ -68,3 +73,5 @@ class Evidence:
         record.duration_s += report.duration
         record.data.update(getattr(report, REPORT_ATTR, None) or {})
         return record
+
+    sla: SlaResults | None = None  # SLA tests by node id, each with its slice and verdict

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .criteria import lane
+from .criteria import lane, matriz, sla, tests
 from .evidence import Evidence
 from .lanes import LaneConfig
 from .manifests import MANIFEST_NAME, Slice
@@ -17,12 +17,17 @@ Evaluator = Callable[[Slice, LaneConfig, Evidence], Verdict]
 # One evaluator per criterion; a criterion without one is reported red as not implemented.
 EVALUATORS: dict[Criterion, Evaluator] = {
     Criterion.LANE: lane.evaluate,
+    Criterion.MATRIZ: matriz.evaluate,
+    Criterion.TESTS: tests.evaluate,
+    Criterion.SLA: sla.evaluate,
 }
 
 
 def evaluate(config: LaneConfig, slices: list[Slice], evidence: Evidence) -> GateResult:
     per_slice = tuple(_slice_verdicts(s, config, evidence) for s in slices)
-    return GateResult(per_slice, tuple(_repo_checks(config, slices)))
+    return GateResult(
+        per_slice, tuple(_repo_checks(config, slices)), _partial_reasons(per_slice, evidence)
+    )
 
 
 def _slice_verdicts(slice_: Slice, config: LaneConfig, evidence: Evidence) -> SliceVerdicts:
@@ -44,3 +49,17 @@ def _repo_checks(config: LaneConfig, slices: list[Slice]) -> list[Verdict]:
         details={"count": len(slices)},
     )
     return [found]
+
+
+def _partial_reasons(slices: tuple[SliceVerdicts, ...], evidence: Evidence) -> tuple[str, ...]:
+    """Why this run judged fewer slice tests than the slices have; empty for a full gate."""
+    reasons = []
+    if evidence.narrowing_options:
+        reasons.append(f"run with {' '.join(evidence.narrowing_options)}")
+    counts = {key: 0 for key in ("deselected", "skipped", "xfailed", "not_run")}
+    for row in slices:
+        details = row.get(Criterion.TESTS).details
+        for key in counts:
+            counts[key] += details.get(key, 0)
+    reasons += [f"{n} slice tests {key.replace('_', ' ')}" for key, n in counts.items() if n]
+    return tuple(reasons)

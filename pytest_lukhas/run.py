@@ -2,38 +2,82 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from . import gate
+from .bundle import gate_json, summary
+from .bundle.writer import BENCHMARKS, JUNIT, BundleWriter, resolve_commit
 from .evidence import Evidence
 from .lanes import LaneConfig, load_lanes
 from .manifests import Slice, discover_slices
+from .selection import select_slices
 from .verdicts import GateResult
+
+GATE_RUN: pytest.StashKey[GateRun] = pytest.StashKey()
 
 
 @dataclass
 class GateRun:
+    """The gate's state for one pytest session; sub-plugins find it in ``config.stash``."""
+
     config: LaneConfig
     slices: list[Slice]
     evidence: Evidence = field(default_factory=Evidence)
-    result: GateResult | None = field(default=None)
+    result: GateResult | None = None
+    started: datetime = field(default_factory=gate_json.now)
+    bundle: BundleWriter | None = None
+    bundle_path: Path | None = None
 
     @classmethod
-    def start(cls, repo_root: Path, config_path: Path, accepted_lane: str | None) -> GateRun:
+    def start(
+        cls,
+        repo_root: Path,
+        config_path: Path,
+        accepted_lane: str | None,
+        only_slices: list[str],
+    ) -> GateRun:
         """Raises :class:`~pytest_lukhas.problems.ConfigError` when the lanes config is bad."""
         config = load_lanes(config_path, repo_root, accepted_lane=accepted_lane)
-        return cls(config, discover_slices(config))
+        return cls(config, select_slices(discover_slices(config), only_slices))
+
+    def open_bundle(self, out_dir: Path) -> BundleWriter:
+        self.bundle = BundleWriter(out_dir, resolve_commit(self.config.repo_root))
+        return self.bundle
 
     def record(self, report: pytest.TestReport) -> None:
         """Take one phase's report (on the controller when tests run on xdist workers)."""
         self.evidence.record(report, report.nodeid.split("::", 1)[0])
 
+    def collected(self, nodeids: list[str]) -> None:
+        self.evidence.collected.update(nodeids)
+
     def deselect(self, nodeids: list[str]) -> None:
-        self.evidence.deselected += nodeids
+        self.evidence.deselected.update(nodeids)
 
     def finish(self) -> GateResult:
         self.result = gate.evaluate(self.config, self.slices, self.evidence)
         return self.result
+
+    def write_bundle(self, junit: Path | None, benchmarks: Path | None) -> Path | None:
+        """Write the bundle when one was asked for; ``junit``/``benchmarks``: user-chosen files."""
+        if self.bundle is None or self.result is None:
+            return None
+        for source, name in ((junit, JUNIT), (benchmarks, BENCHMARKS)):
+            target = self.bundle.staging / name
+            if source is not None and source.is_file() and source.resolve() != target.resolve():
+                shutil.copyfile(source, target)
+        info = gate_json.RunInfo(self.bundle.commit, self.started, gate_json.now())
+        report = gate_json.build(self.result, self.evidence, self.config, info)
+        records = self.evidence.tests.values()
+        tests = (
+            sorted(r.nodeid for r in records if r.outcome == "passed"),
+            sorted(r.nodeid for r in records if r.outcome in ("failed", "error")),
+            sorted(r.nodeid for r in records if r.outcome not in ("passed", "failed", "error")),
+        )
+        self.bundle_path = self.bundle.finish(report, summary.render(report), {}, tests)
+        return self.bundle_path

@@ -2,6 +2,7 @@
 
 Configure where nodes go with ``LUKHAS_MATRIZ_SINK`` (``memory``, ``logging``,
 ``jsonl:PATH``; unset for none) or programmatically with ``add_sink``/``capture``.
+Code inside an instrumented call labels its node with ``annotate("provider:null")``.
 """
 
 from lukhas.observability.builtin_sinks import (
@@ -12,6 +13,7 @@ from lukhas.observability.builtin_sinks import (
     clear_memory,
     memory_nodes,
 )
+from lukhas.observability.labels import MAX_LABELS, annotate
 from lukhas.observability.matriz_decorators import instrument
 from lukhas.observability.matriz_emit import NODE_TYPES, EmitPoint
 from lukhas.observability.sinks import (
@@ -32,6 +34,7 @@ from lukhas.observability.tracing import (
 
 __all__ = [
     "DEFAULT_TENANT",
+    "MAX_LABELS",
     "MEMORY_CAPACITY",
     "NODE_TYPES",
     "SINK_ENV",
@@ -41,6 +44,7 @@ __all__ = [
     "SinkSpecError",
     "active_sinks",
     "add_sink",
+    "annotate",
     "capture",
     "clear_memory",
     "current_tenant",

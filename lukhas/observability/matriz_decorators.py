@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from lukhas.observability.matriz_emit import EmitPoint, Emitter, node_emitter
 from lukhas.observability.sinks import active_sinks
-from lukhas.observability.tracing import new_trace_id, trace_id_var
+from lukhas.observability.tracing import frame_var, new_trace_id
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,7 +25,8 @@ def instrument(
 ) -> Callable[[F], F]:
     """Emit one MATRIZ node of type ``ntype`` per call, after it returns or raises.
 
-    The node's capability is ``capability`` or the function's name. Arguments and return
+    The node's capability is ``capability`` or the function's name; its first label is
+    ``label``, and code the call runs may add more with ``annotate``. Arguments and return
     values are never recorded; exceptions propagate unchanged. With no sink active the
     call costs one sink lookup and no node is built. The wrapper carries
     ``__matriz_emit_point__`` (``"TYPE:label"``) and ``__matriz__`` (its EmitPoint).
@@ -51,7 +52,7 @@ def instrument(
         )
         emit = node_emitter(point, f"{func.__module__}.{func.__qualname__}")
         make_wrapper = _async_wrapper if inspect.iscoroutinefunction(func) else _wrapper
-        wrapper = make_wrapper(func, emit)
+        wrapper = make_wrapper(func, emit, point.label)
         wrapper.__matriz_emit_point__ = point.emit_point  # type: ignore[attr-defined]
         wrapper.__matriz__ = point  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
@@ -64,17 +65,17 @@ def instrument(
 # microsecond per call (see BENCHMARKS.md).
 
 
-def _wrapper(func: Callable[..., Any], emit: Emitter) -> Callable[..., Any]:
+def _wrapper(func: Callable[..., Any], emit: Emitter, label: str) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         sinks = active_sinks()
         if not sinks:
             return func(*args, **kwargs)
-        trace_id = trace_id_var.get()
-        token = None
-        if trace_id is None:  # a top-level call: nested instrumented calls share its trace
-            trace_id = new_trace_id()
-            token = trace_id_var.set(trace_id)
+        frame = frame_var.get()
+        # A top-level call opens a trace; nested instrumented calls share it.
+        trace_id = new_trace_id() if frame is None else frame[0]
+        labels = [label]  # annotate() adds to it while the call runs
+        token = frame_var.set((trace_id, labels))
         error_type = None
         start = perf_counter()
         try:
@@ -84,24 +85,23 @@ def _wrapper(func: Callable[..., Any], emit: Emitter) -> Callable[..., Any]:
             raise
         finally:
             duration = perf_counter() - start
-            if token is not None:
-                trace_id_var.reset(token)
-            emit(sinks, trace_id, duration, error_type)
+            frame_var.reset(token)
+            emit(sinks, trace_id, duration, error_type, labels)
 
     return wrapper
 
 
-def _async_wrapper(func: Callable[..., Any], emit: Emitter) -> Callable[..., Any]:
+def _async_wrapper(func: Callable[..., Any], emit: Emitter, label: str) -> Callable[..., Any]:
     @functools.wraps(func)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         sinks = active_sinks()
         if not sinks:
             return await func(*args, **kwargs)
-        trace_id = trace_id_var.get()
-        token = None
-        if trace_id is None:
-            trace_id = new_trace_id()
-            token = trace_id_var.set(trace_id)
+        frame = frame_var.get()
+        # A top-level call opens a trace; nested instrumented calls share it.
+        trace_id = new_trace_id() if frame is None else frame[0]
+        labels = [label]  # annotate() adds to it while the call runs
+        token = frame_var.set((trace_id, labels))
         error_type = None
         start = perf_counter()
         try:
@@ -111,8 +111,7 @@ def _async_wrapper(func: Callable[..., Any], emit: Emitter) -> Callable[..., Any
             raise
         finally:
             duration = perf_counter() - start
-            if token is not None:
-                trace_id_var.reset(token)
-            emit(sinks, trace_id, duration, error_type)
+            frame_var.reset(token)
+            emit(sinks, trace_id, duration, error_type, labels)
 
     return wrapper

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from time import time_ns
 
 from lukhas.observability.builtin_sinks import Node, Sink
+from lukhas.observability.labels import MAX_LABEL_LENGTH
 from lukhas.observability.sinks import sink_failed
 from lukhas.observability.tracing import tenant_var
 
@@ -21,9 +22,8 @@ NODE_TYPES: tuple[str, ...] = (
     "CAUSAL", "TEMPORAL", "AWARENESS", "HYPOTHESIS", "REPLAY", "DRM",
     "COMPUTATION", "VALIDATION", "CONSENT",
 )  # fmt: skip
-MAX_LABEL_LENGTH = 64  # the schema's limit on each label
 
-Emitter = Callable[[tuple[Sink, ...], str, float, str | None], None]
+Emitter = Callable[[tuple[Sink, ...], str, float, str | None, list[str]], None]
 
 _node_counter = itertools.count(1)  # node ids are unique per process without uuid4's cost
 
@@ -59,25 +59,26 @@ class EmitPoint:
 def node_emitter(point: EmitPoint, producer: str) -> Emitter:
     """A function that builds the node of one call to ``producer`` and hands it to sinks.
 
-    Called as ``emit(sinks, trace_id, duration_s, error_type)``; everything that does not
-    change between calls is bound here, once.
+    Called as ``emit(sinks, trace_id, duration_s, error_type, labels)``, ``labels`` being
+    the emit label and any added by ``annotate``; everything that does not change between
+    calls is bound here, once.
     """
-    ntype, label, capability, scopes = (
-        point.type,
-        point.label,
-        point.capability,
-        point.consent_scopes,
-    )
+    ntype, capability, scopes = point.type, point.capability, point.consent_scopes
     state = {"confidence": point.confidence, "salience": point.salience, "urgency": point.urgency}
 
     def emit(
-        sinks: tuple[Sink, ...], trace_id: str, duration_s: float, error_type: str | None
+        sinks: tuple[Sink, ...],
+        trace_id: str,
+        duration_s: float,
+        error_type: str | None,
+        labels: list[str],
     ) -> None:
         node: Node = {
             "version": 1,
             "id": f"LT-{trace_id}#N{next(_node_counter)}",
             "type": ntype,
-            "labels": [label],
+            # A copy: a task the call started may still annotate after the node is emitted.
+            "labels": labels.copy(),
             "state": state.copy(),  # a copy per node: a sink may change its node
             "timestamps": {"created_ts": time_ns() // 1_000_000},
             "provenance": {

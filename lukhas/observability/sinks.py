@@ -50,7 +50,7 @@ def _parse_env(raw: bytes | str) -> tuple[Sink, ...]:
     with _lock:
         cached = _env_sinks.setdefault(raw, parsed)
     if problem is not None and cached is parsed:  # warn once per value
-        _warn(f"{problem}; MATRIZ nodes are not emitted to it")
+        warn(f"{problem}; MATRIZ nodes are not emitted to it")
     return cached
 
 
@@ -97,11 +97,15 @@ def sink_failed(sink: Sink, exc: Exception) -> None:
         except TypeError:  # an unhashable callable: warn each time rather than never
             first = True
     if first:
-        _warn(f"MATRIZ sink {sink!r} raised {type(exc).__name__}: {exc}; nodes it missed are lost")
+        warn(f"MATRIZ sink {sink!r} raised {type(exc).__name__}: {exc}; nodes it missed are lost")
 
 
-def _warn(message: str) -> None:
-    # Under -W error a warning raises; instrumentation must still not break the call.
-    # stacklevel 5: the line that called the instrumented function.
+def warn(message: str, stacklevel: int = 5) -> None:
+    """Warn without ever raising: under ``-W error`` the warning is lost, not the call.
+
+    ``stacklevel`` counts from ``warn`` itself; the default, 5, points at the line that
+    called the instrumented function (warn <- sink_failed or _parse_env <- the emitter or
+    sink lookup <- the wrapper <- that line).
+    """
     with suppress(Exception):
-        warnings.warn(message, RuntimeWarning, stacklevel=5)
+        warnings.warn(message, RuntimeWarning, stacklevel=stacklevel)

@@ -14,7 +14,12 @@ from contextvars import ContextVar
 DEFAULT_TENANT = "default"
 MAX_ID_LENGTH = 64  # of trace ids and tenants: keeps node ids ("LT-<trace>#N<n>") within 128
 
-trace_id_var: ContextVar[str | None] = ContextVar("lukhas_matriz_trace_id", default=None)
+# The innermost trace or instrumented call in progress: its trace id, and the labels of the
+# node being built (None when no node is: in a trace() outside any call, or in a call that
+# began with no sink active). One variable for both, so an instrumented call pays for one
+# ContextVar.set; a trace() opened inside a call keeps labelling that call's node.
+Frame = tuple[str, list[str] | None]
+frame_var: ContextVar[Frame | None] = ContextVar("lukhas_matriz_frame", default=None)
 tenant_var: ContextVar[str] = ContextVar("lukhas_matriz_tenant", default=DEFAULT_TENANT)
 
 # Generated ids are a per-process random prefix plus a counter: unique, and far cheaper
@@ -43,7 +48,8 @@ def current_trace_id() -> str | None:
     Inside an instrumented call with no enclosing trace the call's own trace id is active,
     but only while a sink is active: without one nothing is recorded and no id is made.
     """
-    return trace_id_var.get()
+    frame = frame_var.get()
+    return None if frame is None else frame[0]
 
 
 def current_tenant() -> str:
@@ -59,14 +65,15 @@ def trace(trace_id: str | None = None, *, tenant: str | None = None) -> Iterator
     """
     trace_id = new_trace_id() if trace_id is None else _checked("trace_id", trace_id)
     tenant = None if tenant is None else _checked("tenant", tenant)
-    trace_token = trace_id_var.set(trace_id)
+    frame = frame_var.get()
+    trace_token = frame_var.set((trace_id, None if frame is None else frame[1]))
     tenant_token = None if tenant is None else tenant_var.set(tenant)
     try:
         yield trace_id
     finally:
         if tenant_token is not None:
             tenant_var.reset(tenant_token)
-        trace_id_var.reset(trace_token)
+        frame_var.reset(trace_token)
 
 
 def _checked(name: str, value: object) -> str:

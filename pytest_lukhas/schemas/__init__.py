@@ -8,15 +8,17 @@ import re
 from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem, json_pointer
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
 
 LANES = "lanes.schema.json"
 MANIFEST = "module_manifest.schema.json"
 MATRIZ_NODE = "matriz_node.schema.json"
+GATE_REPORT = "gate_report.schema.json"
 
 
 @cache
@@ -27,6 +29,8 @@ def load_schema(name: str) -> dict[str, Any]:
 
 @cache
 def validator(name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # imported on first use: it is slow to import
+
     return Draft202012Validator(load_schema(name))
 
 

@@ -11,9 +11,13 @@ the status, the duration and the pseudonymous trace id.
 import logging
 
 from candidate.orchestration.context.outcome import Outcome
-from lukhas.observability import EmitPoint, active_sinks, current_trace_id, new_trace_id
+from lukhas.observability import (
+    EmitPoint,
+    active_sinks,
+    current_trace_id,
+    new_trace_id,
+)
 from lukhas.observability.matriz_emit import node_emitter
-from lukhas.observability.sinks import sink_failed
 
 PROVIDER_NAME = "context-bus"
 SLA_MS = 250.0  # the context slice's p95 budget (its MODULE_MANIFEST.json)
@@ -52,27 +56,15 @@ def record(outcome: Outcome, sla_ms: float, *, configured: bool) -> None:
     sinks = active_sinks()
     if not sinks:
         return
-    # The node is built by lukhas.observability's own emitter (the shape instrument uses),
-    # into a list, so that this handoff's labels can be added before the sinks see it.
-    built: list[dict] = []
-    error_type = None if outcome.ok else outcome.error_type or outcome.status.value
-    _emit(
-        (built.append,),
-        current_trace_id() or new_trace_id(),
-        outcome.duration_ms / 1000,
-        error_type,
-    )
-    node = built[0]
-    node["labels"] += [
+    labels = [
+        HANDOFF.label,
         f"provider:{PROVIDER_NAME}",
         "mode:live",
         f"target:{target}",
         f"handoff:{outcome.status.value}",
     ]
     if breach:
-        node["labels"].append(SLA_BREACH)
-    for sink in sinks:
-        try:
-            sink(node)
-        except Exception as exc:  # a sink must not break the handoff it observes
-            sink_failed(sink, exc)
+        labels.append(SLA_BREACH)
+    error_type = None if outcome.ok else outcome.error_type or outcome.status.value
+    trace_id = current_trace_id() or new_trace_id()
+    _emit(sinks, trace_id, outcome.duration_ms / 1000, error_type, labels)

@@ -2,7 +2,8 @@
 
 Both draw from one per-tenant rate limiter (the tenant of the active
 ``lukhas.observability.trace``); when the tenant's bucket is empty they answer
-``{"ok": False, "reason": "rate_limited", ...}`` without calling the provider.
+``{"ok": False, "reason": "rate_limited", ...}`` without asking for a provider, so
+their MATRIZ node carries no ``provider:`` label: no provider answered.
 """
 
 from collections.abc import Mapping
@@ -41,8 +42,8 @@ def _rate_limited(target: str) -> dict[str, Any] | None:
 )
 def handoff_context(ctx: Mapping[str, Any], target: str = "default") -> dict[str, Any]:
     """Hand ``ctx`` to ``target`` on the context bus (nothing is delivered in dry-run)."""
-    provider = get_provider(enabled=live(FEATURE_FLAG))
-    return _rate_limited(target) or provider.handoff(ctx, target)
+    enabled = live(FEATURE_FLAG)  # a malformed flag is refused before a token is taken
+    return _rate_limited(target) or get_provider(enabled=enabled).handoff(ctx, target)
 
 
 @instrument(
@@ -54,5 +55,5 @@ def handoff_context(ctx: Mapping[str, Any], target: str = "default") -> dict[str
 )
 async def ahandoff_context(ctx: Mapping[str, Any], target: str = "default") -> dict[str, Any]:
     """:func:`handoff_context` for async callers."""
-    provider = get_provider(enabled=live(FEATURE_FLAG))
-    return _rate_limited(target) or await provider.ahandoff(ctx, target)
+    enabled = live(FEATURE_FLAG)
+    return _rate_limited(target) or await get_provider(enabled=enabled).ahandoff(ctx, target)

@@ -9,6 +9,8 @@ from lukhas.dry_run import InvalidInput, Result, mapping, ok, text
 class NullConsentProvider:
     """Safe in dry runs: no I/O, no state, the same answer for the same entry."""
 
+    name = "null"
+
     def record(self, entry: Mapping[str, Any]) -> Result:
         try:
             user_id = text("user_id", entry.get("user_id"))

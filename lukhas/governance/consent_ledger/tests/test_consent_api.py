@@ -9,10 +9,13 @@ from lukhas.governance.consent_ledger import (
     register,
     reset,
 )
-from lukhas.observability import capture
+
+POINT = "CONSENT:governance:record"
 
 
 class FakeLedger:
+    name = "fake"
+
     def __init__(self):
         self.entries = []
 
@@ -21,7 +24,7 @@ class FakeLedger:
         return {"ok": True, "provider": "fake", "mode": "live", "seq": len(self.entries)}
 
 
-def test_dry_run_default_uses_the_null_provider_deterministically():
+def test_dry_run_default_uses_the_null_provider_deterministically(matriz_events):
     first = record_consent("usr_123", "gmail.read", {"just": "testing"})
     assert first == {
         "ok": True,
@@ -31,6 +34,10 @@ def test_dry_run_default_uses_the_null_provider_deterministically():
     }
     assert record_consent("usr_123", "gmail.read", {"just": "testing"}) == first
     assert record_consent("usr_123", "gmail.read")["entry"]["metadata"] == {}
+    nodes = matriz_events.assert_emitted(POINT, count=3, label="provider:null")
+    assert {tuple(node["labels"]) for node in nodes} == {
+        ("governance:record", "provider:null", "mode:dry_run")
+    }
 
 
 @pytest.mark.parametrize(
@@ -54,7 +61,9 @@ def test_invalid_input_is_a_structured_error_not_an_exception(args, field):
     assert field in out["error"]["message"]
 
 
-def test_live_mode_uses_the_registered_provider_and_passes_its_answer_through(live_env):
+def test_live_mode_uses_the_registered_provider_and_passes_its_answer_through(
+    live_env, matriz_events
+):
     ledger = FakeLedger()
     register(ledger)
     out = record_consent("usr_123", "gmail.read", {"source": "settings"})
@@ -62,10 +71,14 @@ def test_live_mode_uses_the_registered_provider_and_passes_its_answer_through(li
     assert ledger.entries == [
         {"user_id": "usr_123", "scope": "gmail.read", "metadata": {"source": "settings"}}
     ]
+    matriz_events.assert_emitted(POINT, count=1, label="provider:fake")
+    matriz_events.assert_emitted(POINT, count=1, label="mode:live")
 
 
 @pytest.mark.parametrize("dry_run_mode", [None, "true", "1"])
-def test_flag_on_but_dry_run_mode_on_still_uses_the_null_provider(monkeypatch, dry_run_mode):
+def test_flag_on_but_dry_run_mode_on_still_uses_the_null_provider(
+    monkeypatch, dry_run_mode, matriz_events
+):
     monkeypatch.setenv(FEATURE_FLAG, "true")
     if dry_run_mode is not None:
         monkeypatch.setenv(DRY_RUN_MODE, dry_run_mode)
@@ -73,6 +86,8 @@ def test_flag_on_but_dry_run_mode_on_still_uses_the_null_provider(monkeypatch, d
     register(ledger)
     assert record_consent("usr_123", "gmail.read")["provider"] == "null"
     assert ledger.entries == []
+    matriz_events.assert_emitted(POINT, count=1, label="mode:dry_run")
+    matriz_events.assert_not_emitted(POINT, label="provider:fake")
 
 
 def test_live_mode_without_a_registered_provider_falls_back_to_null(live_env):
@@ -80,11 +95,13 @@ def test_live_mode_without_a_registered_provider_falls_back_to_null(live_env):
 
 
 @pytest.mark.parametrize("name", [FEATURE_FLAG, DRY_RUN_MODE])
-def test_invalid_flag_value_raises_flag_error_naming_the_variable(monkeypatch, name):
+def test_invalid_flag_value_raises_flag_error_naming_the_variable(monkeypatch, name, matriz_events):
     monkeypatch.setenv(name, "enabled")
-    with capture() as nodes, pytest.raises(FlagError, match=name):
+    with pytest.raises(FlagError, match=name):
         record_consent("usr_123", "gmail.read")
-    assert (nodes[0]["outcome"], nodes[0]["error_type"]) == ("error", "FlagError")
+    [node] = matriz_events.assert_emitted(POINT, count=1)
+    assert (node["outcome"], node["error_type"]) == ("error", "FlagError")
+    assert node["labels"] == ["governance:record"]  # refused before any provider answered
 
 
 def test_both_flag_states_in_one_process(monkeypatch):
@@ -97,16 +114,17 @@ def test_both_flag_states_in_one_process(monkeypatch):
     assert record_consent("u", "s")["provider"] == "null"
 
 
-def test_each_call_emits_one_node_without_personal_data():
-    with capture() as nodes:
-        record_consent("usr_secret_42", "gmail.read", {"email": "a@example.com"})
-        record_consent("", "gmail.read")
-    assert [f"{n['type']}:{n['labels'][0]}" for n in nodes] == ["CONSENT:governance:record"] * 2
+@pytest.mark.matriz(emits=[POINT])
+def test_each_call_emits_one_node_without_personal_data(matriz_events):
+    record_consent("usr_secret_42", "gmail.read", {"email": "a@example.com"})
+    record_consent("", "gmail.read")
+    nodes = matriz_events.nodes
+    assert matriz_events.points() == [POINT] * 2
     assert all(n["provenance"]["capabilities"] == ["record_consent"] for n in nodes)
     assert all(n["outcome"] == "ok" for n in nodes)  # a structured error is still a return
     assert "usr_secret_42" not in json.dumps(nodes)
     assert "a@example.com" not in json.dumps(nodes)
-    assert record_consent.__matriz_emit_point__ == "CONSENT:governance:record"
+    assert record_consent.__matriz_emit_point__ == POINT
 
 
 def test_register_refuses_an_object_that_is_not_a_provider():

@@ -6,6 +6,8 @@ from typing import Any, Protocol, runtime_checkable
 
 @runtime_checkable
 class PasskeyProvider(Protocol):
+    name: str  # labels the MATRIZ node of each call it answers: provider:<name>
+
     def verify(self, assertion: Mapping[str, Any]) -> dict[str, Any]:
         """Verify a WebAuthn assertion; answer with ``ok``, ``provider`` and ``mode``
         (``"live"`` for a real verifier)."""

@@ -12,6 +12,8 @@ RESPONSE_FIELDS = ("clientDataJSON", "authenticatorData", "signature")
 class NullWebAuthnProvider:
     """Safe in dry runs: no I/O, no state, the same answer for the same assertion."""
 
+    name = "null"
+
     def verify(self, assertion: Mapping[str, Any]) -> Result:
         try:
             credential = mapping("assertion", assertion)

@@ -5,8 +5,8 @@ import pytest
 
 from lukhas.flags import DRY_RUN_MODE, FlagError
 from lukhas.identity.passkey import FEATURE_FLAG, register, reset, verify_passkey
-from lukhas.observability import capture
 
+POINT = "DECISION:identity:passkey.verify"
 ASSERTION = {
     "id": "hK9-credential-id",
     "rawId": "hK9-credential-id",
@@ -39,6 +39,8 @@ def changed(path: str, value=DROP) -> dict:
 
 
 class FakeVerifier:
+    name = "fake"
+
     def __init__(self):
         self.seen = []
 
@@ -47,7 +49,7 @@ class FakeVerifier:
         return {"ok": True, "provider": "fake", "mode": "live", "user_verified": True}
 
 
-def test_dry_run_default_checks_the_shape_and_answers_deterministically():
+def test_dry_run_default_checks_the_shape_and_answers_deterministically(matriz_events):
     out = verify_passkey(ASSERTION)
     assert out == {
         "ok": True,
@@ -56,6 +58,8 @@ def test_dry_run_default_checks_the_shape_and_answers_deterministically():
         "credential_id": "hK9-credential-id",
     }
     assert verify_passkey(copy.deepcopy(ASSERTION)) == out
+    nodes = matriz_events.assert_emitted(POINT, count=2, label="provider:null")
+    assert {tuple(node["labels"][1:]) for node in nodes} == {("provider:null", "mode:dry_run")}
 
 
 @pytest.mark.parametrize(
@@ -86,16 +90,22 @@ def test_malformed_assertion_is_a_structured_error_not_an_exception(assertion, f
     assert field.split(".")[-1] in out["error"]["message"]
 
 
-def test_live_mode_uses_the_registered_provider_and_passes_its_answer_through(live_env):
+def test_live_mode_uses_the_registered_provider_and_passes_its_answer_through(
+    live_env, matriz_events
+):
     verifier = FakeVerifier()
     register(verifier)
     out = verify_passkey(ASSERTION)
     assert out == {"ok": True, "provider": "fake", "mode": "live", "user_verified": True}
     assert verifier.seen == ["hK9-credential-id"]
+    [node] = matriz_events.assert_emitted(POINT, count=1, label="provider:fake")
+    assert node["labels"][2] == "mode:live"
 
 
 @pytest.mark.parametrize("dry_run_mode", [None, "yes"])
-def test_flag_on_but_dry_run_mode_on_still_uses_the_null_provider(monkeypatch, dry_run_mode):
+def test_flag_on_but_dry_run_mode_on_still_uses_the_null_provider(
+    monkeypatch, dry_run_mode, matriz_events
+):
     monkeypatch.setenv(FEATURE_FLAG, "true")
     if dry_run_mode is not None:
         monkeypatch.setenv(DRY_RUN_MODE, dry_run_mode)
@@ -103,14 +113,17 @@ def test_flag_on_but_dry_run_mode_on_still_uses_the_null_provider(monkeypatch, d
     register(verifier)
     assert verify_passkey(ASSERTION)["mode"] == "dry_run"
     assert verifier.seen == []
+    matriz_events.assert_emitted(POINT, count=1, label="mode:dry_run")
+    matriz_events.assert_not_emitted(POINT, label="provider:fake")
 
 
 @pytest.mark.parametrize("name", [FEATURE_FLAG, DRY_RUN_MODE])
-def test_invalid_flag_value_raises_flag_error_naming_the_variable(monkeypatch, name):
+def test_invalid_flag_value_raises_flag_error_naming_the_variable(monkeypatch, name, matriz_events):
     monkeypatch.setenv(name, "sometimes")
-    with capture() as nodes, pytest.raises(FlagError, match=name):
+    with pytest.raises(FlagError, match=name):
         verify_passkey(ASSERTION)
-    assert nodes[0]["error_type"] == "FlagError"
+    [node] = matriz_events.assert_emitted(POINT, count=1)
+    assert node["error_type"] == "FlagError"
 
 
 def test_both_flag_states_in_one_process(monkeypatch):
@@ -123,16 +136,15 @@ def test_both_flag_states_in_one_process(monkeypatch):
     assert verify_passkey(ASSERTION)["provider"] == "null"
 
 
-def test_each_call_emits_one_node_without_the_assertion():
-    with capture() as nodes:
-        verify_passkey(ASSERTION)
-        verify_passkey({"challenge": "xyz"})
-    assert [f"{n['type']}:{n['labels'][0]}" for n in nodes] == [
-        "DECISION:identity:passkey.verify"
-    ] * 2
+@pytest.mark.matriz(emits=[POINT])
+def test_each_call_emits_one_node_without_the_assertion(matriz_events):
+    verify_passkey(ASSERTION)
+    verify_passkey({"challenge": "xyz"})
+    nodes = matriz_events.nodes
+    assert matriz_events.points() == [POINT] * 2
     assert all(n["provenance"]["capabilities"] == ["verify_passkey"] for n in nodes)
     assert "hK9-credential-id" not in json.dumps(nodes)
-    assert verify_passkey.__matriz_emit_point__ == "DECISION:identity:passkey.verify"
+    assert verify_passkey.__matriz_emit_point__ == POINT
 
 
 def test_register_refuses_an_object_that_is_not_a_provider():

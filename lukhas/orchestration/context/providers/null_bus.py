@@ -9,6 +9,8 @@ from lukhas.dry_run import InvalidInput, Result, mapping, ok, text
 class NullContextBus:
     """Safe in dry runs: no I/O, no state, the same answer for the same handoff."""
 
+    name = "null"
+
     def handoff(self, ctx: Mapping[str, Any], target: str) -> Result:
         try:
             entries = len(mapping("ctx", ctx))

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from lukhas.flags import DRY_RUN_MODE, FlagError
-from lukhas.observability import capture, trace
+from lukhas.observability import trace
 from lukhas.orchestration.context import (
     FEATURE_FLAG,
     RateLimiter,
@@ -37,7 +37,7 @@ class FrozenClock:
         return 0.0
 
 
-def test_dry_run_default_uses_the_null_bus_deterministically():
+def test_dry_run_default_uses_the_null_bus_deterministically(matriz_events):
     out = handoff_context({"foo": "bar", "n": 1})
     assert out == {
         "ok": True,
@@ -49,6 +49,8 @@ def test_dry_run_default_uses_the_null_bus_deterministically():
     assert handoff_context({"foo": "bar", "n": 1}) == out
     assert asyncio.run(ahandoff_context({"foo": "bar", "n": 1})) == out
     assert handoff_context({}, target="planner")["target"] == "planner"
+    nodes = matriz_events.assert_emitted(EMIT_POINT, count=4, label="provider:null")
+    assert {tuple(node["labels"][1:]) for node in nodes} == {("provider:null", "mode:dry_run")}
 
 
 @pytest.mark.parametrize(
@@ -74,7 +76,7 @@ def test_invalid_input_is_a_structured_error_not_an_exception(ctx, target, field
     assert out["error"]["field"] == field
 
 
-def test_live_mode_uses_the_registered_bus_and_passes_its_answer_through(live_env):
+def test_live_mode_uses_the_registered_bus_and_passes_its_answer_through(live_env, matriz_events):
     bus = FakeBus()
     register(bus)
     assert handoff_context({"a": 1}, "planner") == {
@@ -85,25 +87,29 @@ def test_live_mode_uses_the_registered_bus_and_passes_its_answer_through(live_en
     }
     assert asyncio.run(ahandoff_context({"b": 2}))["delivered"] == 2
     assert bus.sent == [({"a": 1}, "planner"), ({"b": 2}, "default")]
+    matriz_events.assert_emitted(EMIT_POINT, count=2, label="provider:fake")
+    matriz_events.assert_emitted(EMIT_POINT, count=2, label="mode:live")
 
 
-def test_flag_on_but_dry_run_mode_on_still_uses_the_null_bus(monkeypatch):
+def test_flag_on_but_dry_run_mode_on_still_uses_the_null_bus(monkeypatch, matriz_events):
     monkeypatch.setenv(FEATURE_FLAG, "true")
     bus = FakeBus()
     register(bus)
     assert handoff_context({"a": 1})["provider"] == "null"
     assert asyncio.run(ahandoff_context({"a": 1}))["provider"] == "null"
     assert bus.sent == []
+    matriz_events.assert_emitted(EMIT_POINT, count=2, label="mode:dry_run")
+    matriz_events.assert_not_emitted(EMIT_POINT, label="provider:fake")
 
 
 @pytest.mark.parametrize("name", [FEATURE_FLAG, DRY_RUN_MODE])
-def test_invalid_flag_value_raises_flag_error_naming_the_variable(monkeypatch, name):
+def test_invalid_flag_value_raises_flag_error_naming_the_variable(monkeypatch, name, matriz_events):
     monkeypatch.setenv(name, "perhaps")
-    with capture() as nodes:
-        with pytest.raises(FlagError, match=name):
-            handoff_context({"a": 1})
-        with pytest.raises(FlagError, match=name):
-            asyncio.run(ahandoff_context({"a": 1}))
+    with pytest.raises(FlagError, match=name):
+        handoff_context({"a": 1})
+    with pytest.raises(FlagError, match=name):
+        asyncio.run(ahandoff_context({"a": 1}))
+    nodes = matriz_events.assert_emitted(EMIT_POINT, count=2)
     assert [node["error_type"] for node in nodes] == ["FlagError"] * 2
 
 
@@ -117,11 +123,12 @@ def test_both_flag_states_in_one_process(monkeypatch):
     assert handoff_context({})["provider"] == "null"
 
 
-def test_sync_and_async_calls_emit_the_same_emit_point():
-    with capture() as nodes:
-        handoff_context({"secret_key": "secret_value"})
-        asyncio.run(ahandoff_context({"secret_key": "secret_value"}))
-    assert [f"{n['type']}:{n['labels'][0]}" for n in nodes] == [EMIT_POINT] * 2
+@pytest.mark.matriz(emits=[EMIT_POINT])
+def test_sync_and_async_calls_emit_the_same_emit_point(matriz_events):
+    handoff_context({"secret_key": "secret_value"})
+    asyncio.run(ahandoff_context({"secret_key": "secret_value"}))
+    nodes = matriz_events.nodes
+    assert matriz_events.points() == [EMIT_POINT] * 2
     assert [n["provenance"]["capabilities"] for n in nodes] == [
         ["handoff_context"],
         ["ahandoff_context"],
@@ -131,7 +138,7 @@ def test_sync_and_async_calls_emit_the_same_emit_point():
     assert ahandoff_context.__matriz_emit_point__ == EMIT_POINT
 
 
-def test_rate_limited_per_tenant_without_calling_the_provider(live_env):
+def test_rate_limited_per_tenant_without_calling_the_provider(live_env, matriz_events):
     bus = FakeBus()
     register(bus)
     use_rate_limiter(RateLimiter(rate=1, burst=2, clock=FrozenClock()))
@@ -146,6 +153,8 @@ def test_rate_limited_per_tenant_without_calling_the_provider(live_env):
         "target": "planner",
     }
     assert len(bus.sent) == 2
+    refused = matriz_events.nodes[-1]
+    assert refused["labels"] == ["orchestration:handoff"]  # no provider answered it
     with trace(tenant="globex"):
         assert handoff_context({"n": 3})["ok"] is True  # another tenant, another bucket
 
@@ -164,8 +173,10 @@ def test_reset_forgets_the_registered_provider(live_env):
 
 def test_register_refuses_a_bus_without_ahandoff():
     class SyncOnly:
+        name = "sync-only"
+
         def handoff(self, ctx, target):
             return {}
 
-    with pytest.raises(TypeError, match="ContextBusProvider"):
+    with pytest.raises(TypeError, match="not a ContextBusProvider: it lacks a method"):
         register(SyncOnly())

@@ -10,7 +10,7 @@ import asyncio
 import json
 
 from lukhas.flags import DRY_RUN_MODE
-from lukhas.observability import capture, trace
+from lukhas.observability import trace
 from lukhas.orchestration.context import (
     FEATURE_FLAG,
     RateLimiter,
@@ -116,27 +116,26 @@ def test_the_slices_rate_limit_answers_before_the_bus(live_env, context_bus):
     assert context_bus.bus.stats("default").counts == {"delivered": 1}
 
 
-def test_live_handoffs_emit_the_declared_point_naming_the_bus(live_env):
-    with capture() as nodes, trace(tenant="acme"):
+def test_live_handoffs_emit_the_declared_point_naming_the_bus(live_env, matriz_events):
+    with trace(tenant="acme"):
         handoff_context({"email": PERSONAL})
         asyncio.run(ahandoff_context({"email": PERSONAL}))
-    assert {f"{n['type']}:{n['labels'][0]}" for n in nodes} == {EMIT_POINT}
-    bus_nodes = [n for n in nodes if "provider:context-bus" in n["labels"]]
-    assert len(bus_nodes) == 2
-    for node in bus_nodes:
-        assert {"mode:live", "target:default", "handoff:delivered"} <= set(node["labels"])
-        assert node["duration_ms"] >= 0 and node["provenance"]["tenant"] == "acme"
-    assert PERSONAL not in json.dumps(nodes)
+    # Two nodes per handoff, one per layer: the slice API's and the bus's (target-labelled).
+    assert matriz_events.points() == [EMIT_POINT] * 4
+    for node in matriz_events.assert_emitted(EMIT_POINT, 4, label="provider:context-bus"):
+        assert "mode:live" in node["labels"] and node["provenance"]["tenant"] == "acme"
+    for node in matriz_events.assert_emitted(EMIT_POINT, 2, label="target:default"):
+        assert "handoff:delivered" in node["labels"] and node["duration_ms"] >= 0
+    assert PERSONAL not in json.dumps(matriz_events.nodes)
 
 
-def test_a_live_handoff_over_the_sla_is_marked_in_its_node(live_env, context_bus):
+def test_a_live_handoff_over_the_sla_is_marked_in_its_node(live_env, context_bus, matriz_events):
     async def slow(ctx):
         await asyncio.sleep(0.26)
 
     context_bus.add_target("slow", slow)
-    with capture() as nodes:
-        assert handoff_context({}, "slow")["duration_ms"] > 250
-    [bus_node] = [n for n in nodes if "provider:context-bus" in n["labels"]]
+    assert handoff_context({}, "slow")["duration_ms"] > 250
+    [bus_node] = matriz_events.assert_emitted(EMIT_POINT, 1, label="target:slow")
     assert "sla:breach" in bus_node["labels"]
 
 
