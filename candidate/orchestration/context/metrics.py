@@ -3,9 +3,10 @@
 The node uses the slice's own emit point (``CONTEXT:orchestration:handoff``), so a gate
 run sees no undeclared point; further labels say who answered and how
 (``provider:context-bus``, ``mode:live``, ``target:<name>``, ``handoff:<status>``, and
-``sla:breach`` when the handoff took longer than the SLA). Neither node nor log line
-holds the context, the ack or the tenant: only names the deployment chose (targets),
-the status, the duration and the pseudonymous trace id.
+``sla:breach`` when the handoff took longer than the SLA; a breach also labels the node
+of the instrumented call in progress, the slice API's when the handoff came through it).
+Neither node nor log line holds the context, the ack or the tenant: only names the
+deployment chose (targets), the status, the duration and the pseudonymous trace id.
 """
 
 import logging
@@ -14,6 +15,7 @@ from candidate.orchestration.context.outcome import Outcome
 from lukhas.observability import (
     EmitPoint,
     active_sinks,
+    annotate,
     current_trace_id,
     new_trace_id,
 )
@@ -45,6 +47,7 @@ def record(outcome: Outcome, sla_ms: float, *, configured: bool) -> None:
     breach = outcome.duration_ms > sla_ms
     target = outcome.target if configured else "unknown"
     if breach:
+        annotate(SLA_BREACH)  # the slice API's node, when the handoff came through it
         logger.warning(
             "context handoff to target %s took %.1f ms, over the %g ms SLA (status %s, trace %s)",
             target,

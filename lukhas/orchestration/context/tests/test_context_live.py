@@ -9,6 +9,8 @@ lane). ``context_bus`` has a ``default`` target that acknowledges with
 import asyncio
 import json
 
+import pytest
+
 from lukhas.flags import DRY_RUN_MODE
 from lukhas.observability import trace
 from lukhas.orchestration.context import (
@@ -129,14 +131,16 @@ def test_live_handoffs_emit_the_declared_point_naming_the_bus(live_env, matriz_e
     assert PERSONAL not in json.dumps(matriz_events.nodes)
 
 
-def test_a_live_handoff_over_the_sla_is_marked_in_its_node(live_env, context_bus, matriz_events):
+def test_a_live_handoff_over_the_sla_is_marked_in_its_nodes(live_env, context_bus, matriz_events):
     async def slow(ctx):
         await asyncio.sleep(0.26)
 
     context_bus.add_target("slow", slow)
     assert handoff_context({}, "slow")["duration_ms"] > 250
     [bus_node] = matriz_events.assert_emitted(EMIT_POINT, 1, label="target:slow")
+    [api_node] = [n for n in matriz_events.nodes if n is not bus_node]
     assert "sla:breach" in bus_node["labels"]
+    assert {"provider:context-bus", "mode:live", "sla:breach"} <= set(api_node["labels"])
 
 
 def test_both_flag_states_in_one_test(monkeypatch, context_bus):
@@ -147,3 +151,13 @@ def test_both_flag_states_in_one_test(monkeypatch, context_bus):
     monkeypatch.setenv(DRY_RUN_MODE, "true")
     assert handoff_context({"a": 1})["provider"] == "null"
     assert context_bus.bus.stats("default").counts == {"delivered": 1}
+
+
+@pytest.mark.sla  # the manifest's budget: p95 250 ms, p99 500 ms
+def test_a_live_handoff_is_within_the_slices_budget(live_env, context_bus, sla_benchmark):
+    answer = sla_benchmark(handoff_context, {"task": "plan", "step": 1}, "default")
+    assert (answer["ok"], answer["provider"], answer["ack"]) == (
+        True,
+        "context-bus",
+        {"received": 2},
+    )
