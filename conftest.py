@@ -7,4 +7,5 @@ through these fixtures and never import ``candidate/`` themselves.
 pytest_plugins = [
     "candidate.governance.consent_ledger.testing",
     "candidate.identity.passkey.testing",
+    "candidate.orchestration.context.testing",
 ]

@@ -8,14 +8,12 @@ from lukhas.orchestration.context import FEATURE_FLAG, RateLimiter, reset, use_r
 
 @pytest.fixture(autouse=True)
 def defaults(monkeypatch):
-    """Each test starts with no real provider, a fresh limiter and no sink from the environment.
-
-    The lukhas plugin sets the flags: all off and dry-run mode on, unless the test asks
-    otherwise (``feature_matrix``, ``feature_flags``).
-    """
+    """Each test starts with a fresh limiter and no MATRIZ sink from the environment. The
+    lukhas plugin sets the flags (all off, dry-run mode on, unless the test asks otherwise
+    with ``feature_matrix`` or ``feature_flags``). Providers are left as the repository's
+    testing plugins registered them (the real bus and ledger, used only while their slice
+    is live); whatever a test registers is reset afterwards."""
     monkeypatch.delenv(SINK_ENV, raising=False)
-    reset()
-    consent_ledger.reset()
     use_rate_limiter(RateLimiter())
     yield
     reset()

@@ -71,6 +71,40 @@ def test_a_clock_stepping_back_adds_no_tokens():
     assert limiter.try_acquire()
 
 
+TENANT_STEPS = st.lists(
+    st.tuples(
+        st.floats(min_value=0, max_value=2),
+        st.integers(min_value=0, max_value=30),
+        st.integers(min_value=0, max_value=3),
+    ),
+    max_size=60,
+)
+
+
+@given(
+    rate=st.floats(min_value=0.5, max_value=20),
+    burst=st.floats(min_value=1, max_value=5),
+    steps=TENANT_STEPS,
+)
+def test_forgetting_refilled_buckets_changes_no_answer(rate, burst, steps):
+    clock = FakeClock()
+    pruned = RateLimiter(rate=rate, burst=burst, clock=clock, prune_above=2)
+    kept = RateLimiter(rate=rate, burst=burst, clock=clock, prune_above=10**9)
+    for advance, tenant, attempts in steps:
+        clock.now += advance
+        for _ in range(attempts):
+            assert pruned.try_acquire(f"t{tenant}") == kept.try_acquire(f"t{tenant}")
+
+
+def test_the_bucket_table_holds_recent_tenants_not_every_tenant():
+    clock = FakeClock()
+    limiter = RateLimiter(rate=10, burst=1, clock=clock, prune_above=100)
+    for n in range(20_000):  # a new tenant every millisecond: 20 s, 20,000 tenants
+        clock.now += 0.001
+        assert limiter.try_acquire(f"tenant-{n}")
+    assert limiter.tenants() <= 2 * 100  # buckets refill in 0.1 s: about 100 are recent
+
+
 def test_tenants_have_their_own_buckets():
     limiter = RateLimiter(rate=1, burst=2, clock=FakeClock())
     assert [limiter.try_acquire("a") for _ in range(3)] == [True, True, False]

@@ -1,0 +1,1 @@
+"""Orchestration providers of the candidate lane."""
