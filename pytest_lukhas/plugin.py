@@ -311,6 +311,7 @@ class GateHooks:
             _path_option(self.config, "xmlpath"), _path_option(self.config, "benchmark_json")
         )
 
+    @pytest.hookimpl(trylast=True)  # the verdict is the last thing a reader should see
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if self.run.result is None:
             return

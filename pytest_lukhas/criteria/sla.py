@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from ..evidence import Evidence
 from ..lanes import LaneConfig
 from ..manifests import Slice
@@ -18,10 +21,8 @@ def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
         return Verdict(Criterion.SLA, Status.FAIL, "not measured: SLA results were not gathered")
     records = sorted(results.for_slice(slice_.relpath), key=lambda r: r.nodeid)
     policy = results.settings.inconclusive
-    details = {
-        "inconclusive": str(policy),
-        "tests": {r.nodeid: r.to_json(policy, include_samples=False) for r in records},
-    }
+    tests = {r.nodeid: r.to_json(policy, include_samples=False) for r in records}
+    details = {"inconclusive": str(policy), **headline(tests.values()), "tests": tests}
     if not records:
         return Verdict(
             Criterion.SLA,
@@ -52,3 +53,27 @@ def _why_red(record: SlaRecord, slice_: Slice, policy: Inconclusive) -> str | No
                 f"manifest's {allowed:g} ms"
             )
     return None
+
+
+def headline(tests: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The slice's p95 for tables and compare: the check closest to (or over) its budget.
+
+    Keys ``p95_ms``, ``p95_lower_ms``, ``p95_upper_ms``, ``budget_ms`` and ``n``; empty when
+    no test measured a p95.
+    """
+    checks = [
+        (check, test["n"])
+        for test in tests
+        for check in test.get("checks", ())
+        if check["quantile"] == "p95"
+    ]
+    if not checks:
+        return {}
+    check, n = max(checks, key=lambda pair: pair[0]["estimate_ms"] / pair[0]["budget_ms"])
+    return {
+        "p95_ms": check["estimate_ms"],
+        "p95_lower_ms": check["lower_ms"],
+        "p95_upper_ms": check["upper_ms"],
+        "budget_ms": check["budget_ms"],
+        "n": n,
+    }
