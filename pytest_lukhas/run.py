@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from . import gate
-from .bundle import gate_json, summary
+from .bundle import gate_json, parts, summary
 from .bundle.writer import BENCHMARKS, JUNIT, BundleWriter, resolve_commit
 from .evidence import Evidence
 from .lanes import LaneConfig, load_lanes
@@ -79,5 +79,7 @@ class GateRun:
             sorted(r.nodeid for r in records if r.outcome in ("failed", "error")),
             sorted(r.nodeid for r in records if r.outcome not in ("passed", "failed", "error")),
         )
-        self.bundle_path = self.bundle.finish(report, summary.render(report), {}, tests)
+        self.bundle_path = self.bundle.finish(
+            report, summary.render(report), parts.evidence_parts(self.evidence), tests
+        )
         return self.bundle_path

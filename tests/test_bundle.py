@@ -15,7 +15,7 @@ from pytest_lukhas.bundle.verify import find_bundle, verify
 from pytest_lukhas.cli import main
 
 FILES = ("gate.json", "summary.md", "junit.xml", "benchmarks.json", "attestation.intoto.json",
-         "SHA256SUMS")  # fmt: skip
+         "SHA256SUMS", "imports.json", "imports.sarif", "matriz_events.jsonl")  # fmt: skip
 
 
 def _git(root: Path, *args: str) -> str:
@@ -63,7 +63,7 @@ def test_one_changed_byte_in_any_file_fails_verification(gate_repo, name, capsys
     _commit_all(gate_repo.path)
     bundle = _bundle(gate_repo)
     path = bundle / name
-    data = bytearray(path.read_bytes())
+    data = bytearray(path.read_bytes()) or bytearray(b"\0")  # an empty file gains a byte
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
     assert verify(bundle)
