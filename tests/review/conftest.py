@@ -37,9 +37,10 @@ def test_sleep_within_budget(sla_benchmark):
     sla_benchmark(time.sleep, 0.002)
 """
 
-CHAIN = {
-    "prod/billing/rates.py": "from prod.billing import fx\n\nRATE = fx.RATE\n",
-    "prod/billing/fx.py": "import labs.fx_feed\n\nRATE = 1\n",
+CHAIN = {  # prod/billing/api.py -> prod.shared.fx -> prod.shared.rates -> labs.fx_feed
+    "prod/shared/__init__.py": "",
+    "prod/shared/fx.py": "from prod.shared import rates\n\nRATE = rates.RATE\n",
+    "prod/shared/rates.py": "import labs.fx_feed\n\nRATE = labs.fx_feed.RATE\n",
     "labs/fx_feed.py": "RATE = 1\n",
 }
 
@@ -52,7 +53,7 @@ def green_files() -> dict[str, str]:
 def red_files() -> dict[str, str]:
     files = green_files()
     files["prod/billing/api.py"] = (
-        "from prod.billing import rates  # noqa: F401\n" + files["prod/billing/api.py"]
+        "from prod.shared import fx  # noqa: F401\n" + files["prod/billing/api.py"]
     )
     return {**files, **CHAIN, "prod/billing/tests/test_slow.py": SLOW_SLA_TEST}
 

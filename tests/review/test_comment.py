@@ -42,7 +42,7 @@ def test_a_red_gate_crosses_items_with_the_reasons(red_bundle):
         "Acceptance gate:", "No imports from `labs/`", "Dry-run behaviour deterministic;",
         "p95 latency",
     ]  # fmt: skip
-    assert "  - `billing` · imports: [import] prod.billing.fx imports labs.fx_feed" in text
+    assert "  - `billing` · imports: [import] prod.billing.api reaches labs.fx_feed" in text
     assert "  - `billing` · sla: p95 lower bound" in text
     assert "| 1 ms | ❌ |" in text  # the slow test's budget is the slice's headline
 
