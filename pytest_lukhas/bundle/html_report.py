@@ -153,7 +153,7 @@ def _slice_detail(
             "<h3>Latency against the budget</h3>",
             _latency(criteria["sla"], sla_tests, detail),
             "<h3>Import boundaries</h3>",
-            _findings(criteria["imports"]["details"].get("findings") or [], detail),
+            _imports(criteria["imports"], detail),
             "<h3>MATRIZ emit points</h3>",
             _coverage(criteria["matriz"]["details"]),
             "<h3>Feature-flag states tested</h3>",
@@ -194,6 +194,13 @@ def _check_line(check: dict[str, Any]) -> str:
         f"{_ms(budget)} · {level}bounds [{_ms(check.get('lower_ms'))}, "
         f"{_ms(check.get('upper_ms'))}]</li>"
     )
+
+
+def _imports(verdict: dict[str, Any], detail: Detail) -> str:
+    findings = verdict["details"].get("findings") or []
+    if verdict["status"] != "pass" and not findings:
+        return f'<p class="why">{_e(verdict["reason"])}</p>'
+    return _findings(findings, detail)
 
 
 def _findings(findings: list[dict[str, Any]], detail: Detail) -> str:

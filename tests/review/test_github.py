@@ -120,6 +120,7 @@ def test_creates_the_comment_when_none_is_marked(artifacts):
     assert posted["body"].count("- [x] ✅") == 7  # the artifact is linked: every item ticked
     link = f"({RUN_URL}/artifacts/4455667701)"
     assert link in posted["body"] and f"[CI run]({RUN_URL})" in posted["body"]
+    assert "No bundle of `main` to compare with." in posted["body"]
 
 
 def test_updates_the_marked_comment_on_a_later_push(artifacts):

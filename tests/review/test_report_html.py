@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,14 @@ def test_the_readme_shows_a_screenshot_of_this_repositorys_report():
     assert "](docs/report.png)" in readme
     png = (ROOT / "docs" / "report.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) < 400_000
+
+
+def test_a_criterion_that_could_not_look_says_why_instead_of_all_clear(green_bundle):
+    gate = copy.deepcopy(load(green_bundle))
+    reason = "the import scan did not run: the gate cannot vouch for the slice's imports"
+    gate["slices"][0]["criteria"]["imports"] = {
+        "criterion": "imports", "status": "fail", "reason": reason, "where": None, "details": {},
+    }  # fmt: skip
+    html = html_report.render(gate)
+    assert "No import reaches a denied lane." not in html
+    assert html.count(escape(reason)) == 2  # the card and the slice's section
