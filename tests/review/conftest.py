@@ -7,6 +7,7 @@ a 2 ms sleep cannot meet. Each is gated in a fresh ``pytest`` process, as CI doe
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -93,6 +94,11 @@ def green_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def red_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return gate(tmp_path_factory.mktemp("red"), red_files())
+
+
+@pytest.fixture(scope="session")
+def green_gate_json(green_bundle: Path) -> dict:
+    return json.loads((green_bundle / "gate.json").read_text())
 
 
 @pytest.fixture
