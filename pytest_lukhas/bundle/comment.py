@@ -116,7 +116,9 @@ def _numbers(bundles: list[PrBundle]) -> list[str]:
     lines = [
         "### Tests and p95 latency",
         "",
-        "| slice |" + (" python |" if many else "") + " tests passed | p95 [bounds] | budget | |",
+        "| slice |"
+        + (" python |" if many else "")
+        + " tests passed | p95 [bounds] | budget | within |",
         "|---|" + ("---|" if many else "") + "---|---|---|---|",
     ]
     for bundle in bundles:
