@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import json
 import os
 import queue
@@ -33,6 +34,19 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--hide-scrollbars", "--remote-debugging-pipe")  # fmt: skip
 
 
+_TRAMPOLINE = (
+    "import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); "
+    "os.execv(sys.argv[3], sys.argv[3:])"
+)
+
+
+def _above_4(fd: int) -> int:
+    """``fd`` moved to a number above 4, so moving it to 3 or 4 cannot clobber the other."""
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 5)
+    os.close(fd)
+    return moved
+
+
 class Chromium:
     """One headless browser; :meth:`open` loads a page in a fresh tab and collects its errors."""
 
@@ -40,16 +54,14 @@ class Chromium:
         self.profile = tempfile.TemporaryDirectory(prefix="lukhas-chromium-")
         to_browser, self._commands = os.pipe()
         self._events, from_browser = os.pipe()
-
-        def to_fds_3_and_4() -> None:  # runs in the child, before exec
-            read, write = os.dup(to_browser), os.dup(from_browser)
-            os.dup2(read, 3)
-            os.dup2(write, 4)
-
+        to_browser, from_browser = _above_4(to_browser), _above_4(from_browser)
+        # A small Python moves the pipe ends to fds 3 and 4, then becomes chromium (exec):
+        # no preexec_fn, which is unsafe in a process with threads (pytest-xdist workers).
         self.process = subprocess.Popen(
-            [str(binary), *FLAGS, f"--user-data-dir={self.profile.name}"],
+            [sys.executable, "-c", _TRAMPOLINE, str(to_browser), str(from_browser),
+             str(binary), *FLAGS, f"--user-data-dir={self.profile.name}"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4), preexec_fn=to_fds_3_and_4,  # noqa: PLW1509 (no threads yet)
+            pass_fds=(to_browser, from_browser),
         )  # fmt: skip
         os.close(to_browser)
         os.close(from_browser)
