@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: gate test lint bench clean
+.PHONY: gate test status lint bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found " + sys.version.split()[0] + "); run: make PYTHON=python3.11 ...")'
@@ -20,6 +20,9 @@ gate: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+status: $(STAMP)
+	$(BIN)/lukhas-gate status --write
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

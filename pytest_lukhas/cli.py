@@ -17,6 +17,7 @@ from .bundle.writer import SUMMARY, bundle_name, resolve_commit
 from .lanes import DEFAULT_CONFIG, load_lanes
 from .manifests import discover_slices
 from .problems import ConfigError, Problem
+from .review_cli import add_commands, add_status_options, write_status
 from .sla import calibration
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -65,6 +66,8 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    if args.write:
+        return write_status(args)
     commit = resolve_commit(Path(args.root))
     bundle = Path(args.root) / args.bundle_dir / bundle_name(commit.sha)
     if not (bundle / SUMMARY).is_file():
@@ -128,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="the summary of the bundle for HEAD")
     status.add_argument("--root", default=".", help="repository root (default: .)")
     status.add_argument("--bundle-dir", default=DEFAULT_BUNDLE_DIR, help="where bundles are")
+    add_status_options(status)
     status.set_defaults(handler=_status)
     calibrate = commands.add_parser(
         "calibrate",
@@ -166,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imports.add_argument("--no-cache", action="store_true", help="parse every file afresh")
     imports.set_defaults(handler=_imports)
+    add_commands(commands)
     return parser
 
 

@@ -15,7 +15,8 @@ from pytest_lukhas.bundle.verify import find_bundle, verify
 from pytest_lukhas.cli import main
 
 FILES = ("gate.json", "summary.md", "junit.xml", "benchmarks.json", "attestation.intoto.json",
-         "SHA256SUMS", "imports.json", "imports.sarif", "matriz_events.jsonl")  # fmt: skip
+         "SHA256SUMS", "imports.json", "imports.sarif", "matriz_events.jsonl",
+         "report.html")  # fmt: skip
 
 
 def _git(root: Path, *args: str) -> str:

@@ -94,6 +94,7 @@ def test_green_with_both_flag_states_answered_and_a_refusal_seen(judge):
         "frozen_reads": [],
         "consent_scopes": {"charge": ["billing.charge"]},
         "consent_refusals": 1,
+        "providers": {"off": ["null"], "on": ["stripe"]},
     }
 
 

@@ -95,6 +95,7 @@ def build(result: GateResult, evidence: Evidence, config: LaneConfig, info: RunI
             "path": config.relpath(config.path),
             "accepted_lane": config.accepted.name,
             "accepted_root": config.accepted.root,
+            "accepted_deny_from": list(config.accepted.deny_from),
         },
         "green": result.green,
         "partial": bool(result.partial_reasons),

@@ -36,26 +36,34 @@ def render(gate: dict[str, Any]) -> str:
         "|---|" + "---|" * len(Criterion) + "---|---|",
     ]  # fmt: skip
     names = short_names([s["name"] for s in gate["slices"]])
-    reasons: list[str] = []
     for row, name in zip(gate["slices"], names, strict=True):
         criteria = row["criteria"]
         marks = " | ".join(_MARK[criteria[c.value]["status"]] for c in Criterion)
         counts = counts_text(criteria["tests"]["details"])
         p95 = p95_text(criteria["sla"]["details"])
         lines.append(f"| `{name}` | {marks} | {counts} | {p95} |")
-        for criterion in Criterion:
-            verdict_json = criteria[criterion.value]
-            if verdict_json["status"] != "pass":
-                reasons.append(_reason(name, verdict_json))
-    for check in gate["repo_checks"]:
-        if check["status"] != "pass":
-            reasons.append(_reason("repo", check))
+    reasons = red_reasons(gate)
     if reasons:
         lines += ["", "### Why red", "", *reasons]
     if gate["partial_reasons"]:
         lines += ["", "### Partial gate", ""]
         lines += [f"- {_cell(reason)}" for reason in gate["partial_reasons"]]
     return _limit("\n".join(lines) + "\n")
+
+
+def red_reasons(gate: dict[str, Any]) -> list[str]:
+    """A markdown bullet for every red verdict of the slices and the repository checks."""
+    names = short_names([s["name"] for s in gate["slices"]])
+    reasons = [
+        _reason(name, row["criteria"][c.value])
+        for row, name in zip(gate["slices"], names, strict=True)
+        for c in Criterion
+        if row["criteria"][c.value]["status"] != "pass"
+    ]
+    reasons += [
+        _reason("repo", check) for check in gate["repo_checks"] if check["status"] != "pass"
+    ]
+    return reasons
 
 
 def _reason(owner: str, verdict: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import schemas
+from ..problems import ConfigError, Problem
 from . import attestation, digests
 from .summary import MAX_BYTES
 from .writer import GATE_JSON, SUMMARY, bundle_name
@@ -20,8 +21,31 @@ def find_bundle(path: Path) -> Path:
     return inner[0] if len(inner) == 1 else path
 
 
+def find_bundles(path: Path) -> list[Path]:
+    """Every bundle at ``path`` or up to two folders below it: a bundle folder, a bundle
+    directory, or downloaded artifacts (``<artifact>/lukhas-gate-<sha>/``)."""
+    if (path / GATE_JSON).is_file():
+        return [path]
+    found = [p.parent for p in (*path.glob(f"*/{GATE_JSON}"), *path.glob(f"*/*/{GATE_JSON}"))]
+    staging = [p for p in found if any(s.startswith(".") for s in p.relative_to(path).parts)]
+    return sorted(set(found) - set(staging))
+
+
 def load_gate(bundle: Path) -> dict[str, Any]:
     return json.loads((bundle / GATE_JSON).read_text(encoding="utf-8"))
+
+
+def load_valid_gate(bundle: Path) -> dict[str, Any]:
+    """gate.json when it is readable and valid against its schema, else a ConfigError."""
+    display = f"{bundle}/{GATE_JSON}"
+    try:
+        gate = load_gate(bundle)
+    except (OSError, ValueError) as exc:
+        raise ConfigError([Problem(display, f"cannot read it: {exc}")]) from None
+    problems = schemas.validate(schemas.GATE_REPORT, gate, display)
+    if problems:
+        raise ConfigError(problems)
+    return gate
 
 
 def verify(bundle: Path) -> list[str]:

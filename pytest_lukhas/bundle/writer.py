@@ -14,13 +14,15 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from . import attestation, digests
+from . import attestation, digests, html_report
 from .gitinfo import Commit, current_commit
+from .parts import SLA
 
 JUNIT = "junit.xml"
 BENCHMARKS = "benchmarks.json"
 GATE_JSON = "gate.json"
 SUMMARY = "summary.md"
+REPORT_HTML = "report.html"
 SHA_OVERRIDE = "LUKHAS_SHA"  # set by CI when the commit is known better than git knows it
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
@@ -66,6 +68,8 @@ class BundleWriter:
         self._write(SUMMARY, summary.encode("utf-8"))
         for name, data in parts.items():
             self._write(name, data)
+        sla = json.loads(parts[SLA]) if SLA in parts else None
+        self._write(REPORT_HTML, html_report.render(gate, sla).encode("utf-8"))
         if not self.benchmarks_path.exists():
             note = {"benchmarks": [], "note": "no benchmark ran in this gate run"}
             self._write(BENCHMARKS, json.dumps(note, indent=2).encode() + b"\n")

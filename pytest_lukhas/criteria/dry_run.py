@@ -76,6 +76,7 @@ def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
         "frozen_reads": [r.where for r in frozen],
         "consent_scopes": {c.name: list(c.consent_scopes) for c in _scoped(manifest)},
         "consent_refusals": len(runs.refusals()),
+        "providers": runs.providers_seen(),
     }
     if findings:
         return _fail(findings, details)
@@ -113,6 +114,13 @@ class _Runs:
             for node in self.nodes(test)
             for label in node.get("labels") or ()
             if isinstance(label, str) and label.startswith("provider:")
+        }
+
+    def providers_seen(self) -> dict[str, list[str]]:
+        """The providers whose ``provider:`` labels the slice's nodes carried, per flag state."""
+        return {
+            state: sorted({p for t in runs for p in self.providers(t)})
+            for state, runs in (("off", self._passed_off()), ("on", self._passed_on()))
         }
 
     def flag_state(self, test: TestRecord) -> bool | None:
