@@ -17,6 +17,7 @@ from .bundle.writer import SUMMARY, bundle_name, resolve_commit
 from .lanes import DEFAULT_CONFIG, load_lanes
 from .manifests import discover_slices
 from .problems import ConfigError, Problem
+from .promotion.cli import add_commands as add_promotion_commands
 from .sla import calibration
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -166,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imports.add_argument("--no-cache", action="store_true", help="parse every file afresh")
     imports.set_defaults(handler=_imports)
+    add_promotion_commands(commands)
     return parser
 
 
