@@ -71,9 +71,13 @@ class Plan:
         return sorted((u for u in self.units.values() if u.promoted), key=lambda u: u.path)
 
 
+_READINESS = {"ready": 0, "smoke-failed": 1, "smoke-timeout": 1, "cycle": 2, "blocked": 3}
+
+
 def _rank_key(unit: Candidate) -> tuple[Any, ...]:
-    failed = unit.smoke is not None and not unit.smoke.ok
-    return (unit.wave, failed, -unit.blocks, -len(unit.importers), -unit.imports, unit.path)
+    """Dependency roots first; within a wave the ready ones, then those unblocking most."""
+    readiness = _READINESS[unit.status]
+    return (unit.wave, readiness, -unit.blocks, -len(unit.importers), -unit.imports, unit.path)
 
 
 def rank(pair: LanePair, graph: ImportGraph, *, depth: int = 0) -> Plan:
