@@ -35,7 +35,7 @@ def _lanes(args: argparse.Namespace) -> int:
     slices = discover_slices(config)
     for slice_ in slices:
         state = "ok" if not slice_.problems else f"{len(slice_.problems)} problem(s)"
-        print(f"  slice {slice_.name} [{slice_.relpath}/] {state}")
+        print(f"  slice {slice_.name} [{slice_.display}] {state}")
         for problem in slice_.problems:
             print(f"    {problem}")
     return EXIT_FINDINGS if any(s.problems for s in slices) else EXIT_OK

@@ -67,6 +67,11 @@ class Slice:
         return self.name.rsplit(".", 1)[-1]
 
     @property
+    def display(self) -> str:
+        """``billing/`` for a folder, ``billing.py`` for promoted code that is a module."""
+        return self.relpath if self.relpath.endswith(".py") else self.relpath + "/"
+
+    @property
     def manifest_path(self) -> str:
         """Where its manifest is, or belongs (a slice is a folder, even when the promoted
         code is a module)."""

@@ -31,7 +31,7 @@ def render(promotion: Promotion) -> list[str]:
         f"1. smoke test {test.display} ({verb}): imports {test.module}; it must pass before "
         "anything moves"
     )
-    copies = [c for c in promotion.copies]
+    copies = promotion.copies
     lines.append(
         f"2. copy {len(copies)} file(s) to {promotion.target_display} ({unit.display} is kept)"
     )

@@ -39,14 +39,14 @@ class Candidate:
     depends: dict[str, list[Edge]] = field(default_factory=dict)  # unpromoted unit -> edges
     blocks: int = 0
     wave: int = 0
-    cycle: list[str] = field(default_factory=list)
+    cycle: int | None = None  # the number of its import cycle (see Plan.cycles)
     smoke: SmokeResult | None = None
 
     @property
     def status(self) -> str:
         if self.promoted:
             return "promoted"
-        if self.cycle:
+        if self.cycle is not None:
             return "cycle"
         if self.depends:
             return "blocked"
@@ -60,6 +60,7 @@ class Plan:
     pair: LanePair
     depth: int
     units: dict[str, Candidate]
+    cycles: list[list[str]] = field(default_factory=list)  # unit paths; cycle n is [n - 1]
     seconds: float = 0.0
     smoke_seconds: float | None = None  # None: smoke imports were not run
 
@@ -95,9 +96,9 @@ def rank(pair: LanePair, graph: ImportGraph, *, depth: int = 0) -> Plan:
             )
             units[path] = Candidate(path, pair.dotted(path), pair.mirror(path), listed)
     promoted_files = {f for f in unit_of if pair.is_promoted(f)}
+    waiting = {u for f, u in unit_of.items() if f not in promoted_files}
     for path, unit in units.items():
-        files = [f for f, u in unit_of.items() if u == path] if depth else [path]
-        unit.promoted = all(f in promoted_files for f in files)
+        unit.promoted = path not in waiting  # every file of it has its accepted copy
     for importer, targets in graph.edges.items():
         source = unit_of.get(importer)
         if source is None:
@@ -112,8 +113,8 @@ def rank(pair: LanePair, graph: ImportGraph, *, depth: int = 0) -> Plan:
                 units[dependency].imports += len(edges)
             if place not in promoted_files and not units[source].promoted:
                 units[source].depends.setdefault(dependency, []).extend(edges)
-    _order(units)
-    return Plan(pair, depth, units, time.perf_counter() - started)
+    cycles = _order(units)
+    return Plan(pair, depth, units, cycles, time.perf_counter() - started)
 
 
 def _unit_path(pair: LanePair, relpath: str, depth: int) -> str:
@@ -126,9 +127,10 @@ def _unit_path(pair: LanePair, relpath: str, depth: int) -> str:
     return "/".join(p for p in (root, *parts[:depth]) if p)
 
 
-def _order(units: dict[str, Candidate]) -> None:
+def _order(units: dict[str, Candidate]) -> list[list[str]]:
     """Waves, cycles and how many listed units each one blocks (transitively): strongly
-    connected components, then one pass each way over them with bitsets."""
+    connected components, then one pass each way over them with bitsets. The answer lists
+    the import cycles."""
     waiting = [p for p, u in units.items() if not u.promoted]
     components = _components(waiting, {p: list(units[p].depends) for p in waiting})
     index = {p: i for i, p in enumerate(waiting)}
@@ -143,13 +145,16 @@ def _order(units: dict[str, Candidate]) -> None:
     for c in reversed(range(len(components))):  # dependants come first
         for d in {component_of[d] for p in components[c] for d in units[p].depends} - {c}:
             dependants[d] |= dependants[c] | members[c]
+    cycles: list[list[str]] = []
     for c, ms in enumerate(components):
+        if len(ms) > 1:
+            cycles.append(ms)
         for p in ms:
             unit = units[p]
             unit.wave = waves[c]
             unit.blocks = ((dependants[c] | members[c]) & listed & ~(1 << index[p])).bit_count()
-            if len(ms) > 1:
-                unit.cycle = sorted(units[q].name for q in ms if q != p)
+            unit.cycle = len(cycles) if len(ms) > 1 else None
+    return cycles
 
 
 def _components(nodes: list[str], edges: dict[str, list[str]]) -> list[list[str]]:
@@ -220,9 +225,13 @@ def to_json(plan: Plan) -> str:
         "seconds": _round(plan.seconds),
         "counts": _counts(plan, ranked),
         "modules": [_unit_json(plan, rank, unit) for rank, unit in enumerate(ranked, start=1)],
+        "cycles": [
+            {"cycle": n, "size": len(paths), "modules": [plan.units[p].name for p in paths]}
+            for n, paths in enumerate(plan.cycles, start=1)
+        ],
         "promoted": [_promoted_json(plan, unit) for unit in plan.promoted()],
     }
-    return json.dumps(data, indent=2)
+    return json.dumps(data)  # compact: the C encoder; indenting 10,000 entries costs seconds
 
 
 def _counts(plan: Plan, ranked: list[Candidate]) -> dict[str, int]:
@@ -296,10 +305,10 @@ def render(plan: Plan, top: int = 0) -> str:
     for rank, unit in enumerate(shown, start=1):
         result = unit.smoke.status if unit.smoke else "-"
         waits = [plan.units[p].name for p in sorted(unit.depends)]
-        if unit.cycle:
-            waits = [f"cycle with {', '.join(unit.cycle)}"] + [
-                w for w in waits if w not in unit.cycle
-            ]
+        if unit.cycle is not None:
+            peers = set(plan.cycles[unit.cycle - 1])
+            waits = [f"cycle {unit.cycle} ({len(peers)} modules)"]
+            waits += [plan.units[p].name for p in sorted(unit.depends) if p not in peers]
         shown_waits = ", ".join(waits[:3]) + (f" (+{len(waits) - 3})" if len(waits) > 3 else "")
         lines.append(
             f"{rank:>4}  {unit.name:<{width}}  {unit.wave:>4}  {unit.blocks:>6}  "

@@ -71,7 +71,8 @@ def test_plan_ranks_dependency_roots_first(tmp_path, lukhas_gate):
     e = modules["labs.e"]
     assert e["status"] == "smoke-failed"
     assert e["smoke"]["error"] == "RuntimeError: not finished (at labs/e.py:1)"
-    assert (modules["labs.g"]["status"], modules["labs.g"]["cycle"]) == ("cycle", ["labs.h"])
+    assert (modules["labs.g"]["status"], modules["labs.g"]["cycle"]) == ("cycle", 1)
+    assert data["cycles"] == [{"cycle": 1, "size": 2, "modules": ["labs.g", "labs.h"]}]
     assert modules["labs.g"]["blocks"] == 2  # h and i wait for it
     assert modules["labs.f"]["status"] == "ready"  # it imports promoted code only
     assert "labs.tests.test_a" not in modules  # tests are promoted with their package
