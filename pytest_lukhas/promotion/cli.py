@@ -122,7 +122,8 @@ def _plan(args: argparse.Namespace) -> int:
     built = _graph(config, options, save=True)
     result = plan.rank(pair, built.graph, depth=args.depth)
     if not args.no_smoke:
-        plan.smoke(result, timeout=args.timeout, jobs=args.jobs or default_jobs())
+        pycache = options.cache_dir / "pycache" if options.cache_dir else None
+        plan.smoke(result, timeout=args.timeout, jobs=args.jobs or default_jobs(), pycache=pycache)
     text = plan.to_json(result) if args.format == "json" else plan.render(result, args.top)
     with contextlib.suppress(BrokenPipeError):
         print(text)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..boundaries.graph import Edge, ImportGraph
@@ -200,12 +201,14 @@ def _components(nodes: list[str], edges: dict[str, list[str]]) -> list[list[str]
     return found
 
 
-def smoke(plan: Plan, *, timeout: float, jobs: int) -> None:
-    """Import every ranked unit in a fresh process (in parallel) and record the outcome."""
+def smoke(plan: Plan, *, timeout: float, jobs: int, pycache: Path | None) -> None:
+    """Import every ranked unit in a fresh process (in parallel) and record the outcome;
+    ``pycache`` keeps the compiled bytecode between imports and runs."""
     started = time.perf_counter()
     waiting = plan.ranked()
+    names = [u.name for u in waiting]
     results = smoke_checks.import_modules(
-        plan.pair, [u.name for u in waiting], timeout=timeout, jobs=jobs
+        plan.pair, names, timeout=timeout, jobs=jobs, pycache=pycache
     )
     for unit in waiting:
         unit.smoke = results.get(unit.name)

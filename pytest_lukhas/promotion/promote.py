@@ -81,22 +81,16 @@ class Promotion:
         return [*self.copies, *self.shims, *([self.config] if self.config else [])]
 
 
-@dataclass
 class _Context:
-    pair: LanePair
-    built: Built
-    unit: Unit
-    checker: Checker = field(init=False)
+    """What planning one promotion consults: the lanes, the import graph, the rules."""
 
-    def __post_init__(self) -> None:
-        self.checker = Checker(self.pair.config, ImportGraph({}))
-        self.rules = rules_of(self.pair.config)
-        self.promoted = functools.cache(self.pair.is_promoted)
-        self.retarget = Retarget(self.pair, self.built.resolver, self.moved)
-
-    @property
-    def graph(self) -> ImportGraph:
-        return self.built.graph
+    def __init__(self, pair: LanePair, built: Built, unit: Unit) -> None:
+        self.pair, self.built, self.unit = pair, built, unit
+        self.graph = built.graph
+        self.checker = Checker(pair.config, ImportGraph({}))  # judges imports not written yet
+        self.rules = rules_of(pair.config)
+        self.promoted = functools.cache(pair.is_promoted)
+        self.retarget = Retarget(pair, built.resolver, self.moved)
 
     def moved(self, target: str) -> bool:
         """Whether an import of ``target`` must name its accepted copy after the promotion."""

@@ -4,7 +4,9 @@
 (standard library only) forks a child per module, several at a time, so a repository of
 thousands of modules pays one interpreter start, not thousands. Where ``fork`` is missing
 each module gets its own ``python -c``. ``run_test`` runs one smoke test file with pytest.
-Nothing here writes bytecode: a smoke check leaves no file behind.
+No bytecode is written next to the sources: a smoke check leaves no file in the repository.
+``import_modules`` may keep compiled bytecode in a directory of its own (``pycache``,
+``PYTHONPYCACHEPREFIX``), so the modules every import pulls in are compiled once.
 """
 
 from __future__ import annotations
@@ -63,15 +65,20 @@ class TestRun:
     output: str  # the last lines pytest printed
 
 
-def environment(pair: LanePair) -> dict[str, str]:
-    """The repository's import roots on PYTHONPATH, and no bytecode written."""
+def environment(pair: LanePair, pycache: Path | None = None) -> dict[str, str]:
+    """The repository's import roots on PYTHONPATH; bytecode written only under
+    ``pycache``, or not at all."""
     env = dict(os.environ)
     roots = [str(pair.repo / root) for root in pair.roots if root]
     if env.get("PYTHONPATH"):
         roots.append(env["PYTHONPATH"])
     if roots:
         env["PYTHONPATH"] = os.pathsep.join(roots)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if pycache is None:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    else:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
     return env
 
 
@@ -87,12 +94,13 @@ def import_modules(
     timeout: float,
     jobs: int | None = None,
     fork: bool = hasattr(os, "fork"),
+    pycache: Path | None = None,
 ) -> dict[str, SmokeResult]:
     """Import each module in a fresh process; the answer has one result per module."""
     if not modules:
         return {}
     jobs = max(1, min(jobs or default_jobs(), len(modules)))
-    env = environment(pair)
+    env = environment(pair, pycache)
     if not fork:
         with ThreadPoolExecutor(jobs) as pool:
             found = pool.map(lambda m: _import_alone(pair.repo, m, timeout, env), modules)
