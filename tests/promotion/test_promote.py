@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from tests.conftest import write
 from tests.promotion.conftest import API, CONFIG, shop, snapshot
 
 PROMOTED_API = API.replace("from labs.shared", "from prod.shared")
@@ -247,3 +248,32 @@ def test_errors_are_clear_messages_with_exit_2(tmp_path, lukhas_gate, args, prep
     assert failed.code == 2
     assert message in failed.err
     assert "Traceback" not in failed.out + failed.err
+
+
+def test_promotion_under_the_lukhas_reference_config(tmp_path, lukhas_gate, fixtures):
+    """The LUKHAS monorepo's own ops/matriz.yaml: the copy lands in the nested lane 'core'
+    (lukhas/core/), the candidate lane denies lukhas/** so the shim carries a pragma, and
+    the config gains exactly one line."""
+    config = (fixtures / "lukhas-ops-matriz.yaml").read_text()
+    repo = write(
+        tmp_path,
+        {
+            "ops/matriz.yaml": config,
+            "lukhas/__init__.py": "",
+            "candidate/__init__.py": "",
+            "candidate/core/__init__.py": "",
+            "candidate/core/orchestration/__init__.py": "from .loop import run\n",
+            "candidate/core/orchestration/loop.py": "def run():\n    return 'ok'\n",
+        },
+    )
+    done = lukhas_gate("promote", "candidate/core/orchestration", "--root", repo, "--shim")
+    assert done.code == 0, done.out
+    last = "        - no_safe_fixable_lints\n"
+    assert (repo / "ops/matriz.yaml").read_text() == config.replace(
+        last, last + '      promoted: ["lukhas/core/orchestration/"]\n', 1
+    )
+    assert (repo / "lukhas/core/__init__.py").read_text() == ""  # the package above
+    shim = (repo / "candidate/core/orchestration/loop.py").read_text()
+    assert "import lukhas.core.orchestration.loop as _promoted  # lukhas: allow-import(" in shim
+    assert (repo / "tests/smoke/test_core_orchestration.py").is_file()
+    assert lukhas_gate("imports", "--root", repo, "--no-cache").code == 0
