@@ -80,15 +80,20 @@ class LanePair:
 
     def is_promoted(self, path: str) -> bool:
         """Whether ``path`` (a source-lane file or package) has its copy in the accepted
-        lane. An empty ``__init__.py`` there (made for a promoted submodule's package) is
-        not the copy of a non-empty one."""
+        lane. A package's ``__init__.py`` counts only with the modules beside it: parallel
+        package trees in both lanes are not promotions, and an empty ``__init__.py`` made
+        for a promoted submodule is not the copy of a non-empty one."""
         if self.is_lane_package(path):
             return False
         copy = self.repo / self.mirror(path)
         if not copy.exists():
             return False
-        if path.endswith("__init__.py"):
-            return bool(_read(copy).strip()) or not _read(self.repo / path).strip()
+        if path == "__init__.py" or path.endswith("/__init__.py"):
+            if _read(self.repo / path).strip() and not _read(copy).strip():
+                return False
+            folder = path.rpartition("/")[0]
+            siblings = (self.repo / folder).glob("*.py")
+            return all((self.repo / self.mirror(f"{folder}/{s.name}")).exists() for s in siblings)
         return True
 
 

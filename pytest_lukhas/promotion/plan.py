@@ -70,7 +70,8 @@ class Plan:
         return sorted(waiting, key=_rank_key)
 
     def promoted(self) -> list[Candidate]:
-        return sorted((u for u in self.units.values() if u.promoted), key=lambda u: u.path)
+        done = (u for u in self.units.values() if u.promoted and u.listed)
+        return sorted(done, key=lambda u: u.path)
 
 
 _READINESS = {"ready": 0, "smoke-failed": 1, "smoke-timeout": 1, "cycle": 2, "blocked": 3}

@@ -71,3 +71,26 @@ def test_a_promoted_path_outside_the_lane_is_a_warning(tmp_path):
 )
 def test_test_files(path, test):
     assert is_test_file(path) is test
+
+
+def test_a_package_counts_as_promoted_with_the_modules_beside_it(tmp_path):
+    config = "lanes:\n  - {name: web, root: web/, promotion: {from: exp}}\n  - {name: exp, root: exp/}\n"  # fmt: skip
+    write(
+        tmp_path,
+        {
+            "ops/matriz.yaml": config,
+            "exp/__init__.py": "",
+            "exp/pkg/__init__.py": "from .a import A\n",
+            "exp/pkg/a.py": "A = 1\n",
+            "web/__init__.py": "",
+            "web/pkg/__init__.py": "",  # made for a promoted submodule
+        },
+    )
+    pair = LanePair.of(load_lanes(tmp_path / "ops/matriz.yaml", tmp_path))
+    assert not pair.is_promoted("exp/__init__.py")  # the lane's own package, never
+    assert not pair.is_promoted("exp/pkg/__init__.py")  # an empty stub is not its copy
+    (tmp_path / "web/pkg/__init__.py").write_text("API = 'the accepted lane has its own'\n")
+    assert not pair.is_promoted("exp/pkg/__init__.py")  # a parallel package, a.py is missing
+    (tmp_path / "web/pkg/a.py").write_text("A = 1\n")
+    assert pair.is_promoted("exp/pkg/__init__.py")
+    assert pair.is_promoted("exp/pkg/a.py")
