@@ -15,7 +15,7 @@ from .pair import is_test_file
 from .promote import Promotion
 
 Out = Callable[[str], None]
-EXIT_OK, EXIT_REFUSED = 0, 1
+EXIT_OK, EXIT_REFUSED, EXIT_INTERRUPTED = 0, 1, 130
 
 
 def render(promotion: Promotion) -> list[str]:
@@ -100,7 +100,8 @@ def perform(promotion: Promotion, timeout: float, out: Out) -> int:
             done.write(test.create)
         first = smoke.run_test(pair, test.display, timeout)
         if not first.passed:
-            return _undo(done, out, f"step 1: the smoke test fails ({first.command})", first.output)
+            why = f"failed at step 1: the smoke test fails ({first.command})"
+            return _undo(done, out, why, first.output)
         out(f"1. smoke test passed: {test.display}")
         for change in promotion.changes:
             done.write(change)
@@ -109,14 +110,19 @@ def perform(promotion: Promotion, timeout: float, out: Out) -> int:
         out(f"2-6. wrote {len(done.done)} file(s)")
         second = smoke.run_test(pair, test.display, timeout)
         if not second.passed:
-            why = f"step 7: the smoke test fails against {test.new_module} ({second.command})"
+            why = f"failed at step 7: the smoke test fails against {test.new_module}"
+            why += f" ({second.command})"
             return _undo(done, out, why, second.output)
         broken = _broken_shims(promotion, timeout)
         if broken:
-            return _undo(done, out, "step 7: a shim does not import", "\n".join(broken))
+            why = "failed at step 7: a shim does not import"
+            return _undo(done, out, why, "\n".join(broken))
         out(f"7. smoke test passed against {test.new_module}")
     except (OSError, ValueError) as exc:
-        return _undo(done, out, f"cannot write: {exc}", "")
+        return _undo(done, out, f"failed: cannot write: {exc}", "")
+    except KeyboardInterrupt:
+        _undo(done, out, "interrupted", "")
+        return EXIT_INTERRUPTED
     except BaseException:
         done.rollback()
         raise
@@ -142,7 +148,7 @@ def _broken_shims(promotion: Promotion, timeout: float) -> list[str]:
 
 def _undo(done: Transaction, out: Out, why: str, output: str) -> int:
     failed = done.rollback()
-    out(f"failed at {why}")
+    out(why)
     if output:
         out(output)
     if failed:

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from pytest_lukhas.promotion import smoke
 from tests.conftest import write
 from tests.promotion.conftest import API, CONFIG, shop, snapshot
 
@@ -277,3 +278,20 @@ def test_promotion_under_the_lukhas_reference_config(tmp_path, lukhas_gate, fixt
     assert "import lukhas.core.orchestration.loop as _promoted  # lukhas: allow-import(" in shim
     assert (repo / "tests/smoke/test_core_orchestration.py").is_file()
     assert lukhas_gate("imports", "--root", repo, "--no-cache").code == 0
+
+
+def test_an_interrupt_rolls_everything_back(tmp_path, lukhas_gate, monkeypatch):
+    repo = shop(tmp_path)
+    before = snapshot(repo)
+    run_test = smoke.run_test
+
+    def interrupted_second_run(*args, **kwargs):
+        if (repo / "prod/shared.py").exists():  # the copy is written: the second run
+            raise KeyboardInterrupt
+        return run_test(*args, **kwargs)
+
+    monkeypatch.setattr(smoke, "run_test", interrupted_second_run)
+    stopped = lukhas_gate("promote", "labs/shared.py", "--root", repo, "--shim")
+    assert stopped.code == 130
+    assert "interrupted\nrolled back: the repository is as it was before" in stopped.out
+    assert snapshot(repo) == before
