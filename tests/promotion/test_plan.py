@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from pytest_lukhas import schemas
+from pytest_lukhas.promotion import plan
+from pytest_lukhas.promotion.plan import Candidate
 from tests.conftest import write
 
 CONFIG = """\
@@ -130,3 +135,38 @@ def test_plan_lists_promoted_code_the_gate_still_holds(tmp_path, lukhas_gate):
         "promoted, not slices yet (the gate reports each red until its manifest exists):\n"
         "  prod/done.py: no MODULE_MANIFEST.json: prod/done.py was promoted from labs/done.py"
     ) in planned.out
+
+
+def _reaches(edges: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        for child in edges[todo.pop()]:
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return seen
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=30))
+def test_waves_blocks_and_cycles_match_a_brute_force(pairs):
+    """wave: 0 without dependencies, else one more than the latest dependency outside the
+    node's cycle; blocks: the other nodes that reach it; a cycle: mutual reachability."""
+    nodes = [f"m{i}" for i in range(10)]
+    edges = {n: set() for n in nodes}
+    for a, b in pairs:
+        if a != b:
+            edges[f"m{a}"].add(f"m{b}")
+    units = {n: Candidate(n, n, n) for n in nodes}
+    for n in nodes:
+        units[n].depends = {d: [] for d in sorted(edges[n])}
+    plan._order(units)
+    reach = {n: _reaches(edges, n) for n in nodes}
+    same = {n: {m for m in nodes if m in reach[n] and n in reach[m]} | {n} for n in nodes}
+    for n in nodes:
+        assert units[n].blocks == sum(1 for m in nodes if m != n and n in reach[m])
+        assert (units[n].cycle is not None) == (len(same[n]) > 1)
+        if units[n].cycle is not None:
+            assert {units[m].cycle for m in same[n]} == {units[n].cycle}
+        outside = [units[d].wave + 1 for m in same[n] for d in edges[m] if d not in same[n]]
+        assert units[n].wave == max(outside, default=0)
