@@ -43,6 +43,10 @@ RATIOS = [
     ("warm after a fresh checkout / lint-imports warm", "lukhas_checkout", "importlinter_warm"),
     ("parse in 2 processes / in 1 process", "scan_processes", "scan_one_process"),
     ("imports with the runtime guard / without", "guard_on", "guard_off"),
+    ("cold: plan --no-smoke / imports (same repo)", "plan_cold", "plan_imports_cold"),
+    ("warm: plan --no-smoke / imports (same repo)", "plan_warm", "plan_imports_warm"),
+    ("plan, 1,000 smoke imports in 2 jobs / no smoke", "plan_tree_smoke_2", "plan_tree_no_smoke"),
+    ("plan, smoke imports in 2 jobs / in 1 job", "plan_tree_smoke_2", "plan_tree_smoke_1"),
 ]
 
 

@@ -17,6 +17,7 @@ from .bundle.writer import SUMMARY, bundle_name, resolve_commit
 from .lanes import DEFAULT_CONFIG, load_lanes
 from .manifests import discover_slices
 from .problems import ConfigError, Problem
+from .promotion.cli import add_commands as add_promotion_commands
 from .review_cli import add_commands, add_status_options, write_status
 from .sla import calibration
 
@@ -35,7 +36,7 @@ def _lanes(args: argparse.Namespace) -> int:
     slices = discover_slices(config)
     for slice_ in slices:
         state = "ok" if not slice_.problems else f"{len(slice_.problems)} problem(s)"
-        print(f"  slice {slice_.name} [{slice_.relpath}/] {state}")
+        print(f"  slice {slice_.name} [{slice_.display}] {state}")
         for problem in slice_.problems:
             print(f"    {problem}")
     return EXIT_FINDINGS if any(s.problems for s in slices) else EXIT_OK
@@ -171,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--no-cache", action="store_true", help="parse every file afresh")
     imports.set_defaults(handler=_imports)
     add_commands(commands)
+    add_promotion_commands(commands)
     return parser
 
 

@@ -35,6 +35,7 @@ class Lane:
     promotion_from: str | None = None
     promotion_to: str | None = None
     promotion_checks: tuple[str, ...] = ()
+    promoted: tuple[str, ...] = ()  # paths `lukhas-gate promote` copied into this lane
     line: int | None = None
 
     def holds(self, relpath: str) -> bool:
@@ -82,6 +83,17 @@ class LaneConfig:
     def relpath(self, path: Path) -> str:
         """``path`` relative to the repository root, as the globs see it."""
         return PurePosixPath(Path(os.path.relpath(path, self.repo_root))).as_posix()
+
+    def promotion_sources(self) -> list[Lane]:
+        """The lanes promoted into the accepted lane: each whose ``promotion.to`` names it,
+        and the one its ``promotion.from`` names."""
+        accepted = self.accepted
+        return [
+            lane
+            for lane in self.lanes
+            if lane is not accepted
+            and (lane.promotion_to == accepted.name or accepted.promotion_from == lane.name)
+        ]
 
 
 def load_lanes(
@@ -170,6 +182,7 @@ def _lane(raw: dict, index: int, doc: YamlDocument) -> Lane:
         promotion_from=promotion.get("from"),
         promotion_to=promotion.get("to"),
         promotion_checks=tuple(promotion.get("checks") or ()),
+        promoted=tuple(p.strip().rstrip("/") for p in promotion.get("promoted") or ()),
         line=doc.line_of(("lanes", index)),
     )
 
@@ -222,6 +235,20 @@ def _lane_problems(lanes: list[Lane], doc: YamlDocument, display: str) -> list[P
             for k, n in (("from", lane.promotion_from), ("to", lane.promotion_to))
             if n
         ]
+        for sub, promoted in enumerate(lane.promoted):
+            if not lane.holds(promoted):
+                where = (*here, "promotion", "promoted", sub)
+                problems.append(
+                    Problem(
+                        display,
+                        f"lane {lane.name!r} lists {promoted!r} as promoted, but it is not "
+                        f"under the lane's root {lane.root + '/'!r}",
+                        line=doc.line_of(where),
+                        pointer=json_pointer(where),
+                        hint="write the path of the promoted copy, or remove the entry",
+                        severity=Severity.WARNING,
+                    )
+                )
         for key, sub, name in references:
             if name not in names:
                 problems.append(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,14 +52,31 @@ class Slice:
     directory: Path
     manifest: Manifest | None
     problems: tuple[Problem, ...] = ()
+    # Promoted code without a manifest yet: where it came from ("" when unknown). Its
+    # relpath may be a module file.
+    promoted_from: str | None = None
 
     @property
     def name(self) -> str:
-        return self.manifest.module if self.manifest else self.relpath.replace("/", ".")
+        if self.manifest:
+            return self.manifest.module
+        return self.relpath.removesuffix(".py").replace("/", ".")
 
     @property
     def short_name(self) -> str:
         return self.name.rsplit(".", 1)[-1]
+
+    @property
+    def display(self) -> str:
+        """``billing/`` for a folder, ``billing.py`` for promoted code that is a module."""
+        return self.relpath if self.relpath.endswith(".py") else self.relpath + "/"
+
+    @property
+    def manifest_path(self) -> str:
+        """Where its manifest is, or belongs (a slice is a folder, even when the promoted
+        code is a module)."""
+        folder = self.relpath.rpartition("/")[0] if self.relpath.endswith(".py") else self.relpath
+        return f"{folder}/{MANIFEST_NAME}"
 
     def holds(self, relpath: str) -> bool:
         return relpath == self.relpath or relpath.startswith(self.relpath + "/")
@@ -133,7 +150,8 @@ def _manifest(data: dict[str, Any]) -> Manifest:
 
 
 def discover_slices(config: LaneConfig) -> list[Slice]:
-    """Every folder under the accepted lane's root holding a manifest, sorted by path."""
+    """Every folder under the accepted lane's root holding a manifest, sorted by path, then
+    the promoted code no manifest covers yet (see :func:`_promoted_without_manifest`)."""
     root = config.repo_root / config.accepted.root
     slices = []
     for manifest_path in sorted(_find_manifests(root)):
@@ -146,7 +164,41 @@ def discover_slices(config: LaneConfig) -> list[Slice]:
             slices.append(Slice(relpath, directory, None, exc.problems))
             continue
         slices.append(Slice(relpath, directory, manifest, tuple(_placement(manifest, relpath))))
-    return slices
+    return slices + _promoted_without_manifest(config, slices)
+
+
+def _promoted_without_manifest(config: LaneConfig, slices: list[Slice]) -> list[Slice]:
+    """Each path ``lukhas-gate promote`` recorded in the accepted lane's
+    ``promotion.promoted`` that no slice holds: gated like a slice whose manifest is
+    missing, so promotion starts the six criteria instead of leaving the code ungated."""
+    found: list[Slice] = []
+    accepted = config.accepted
+    sources = config.promotion_sources()
+    for relpath in accepted.promoted:
+        path = config.repo_root / relpath
+        if not path.exists() or any(s.holds(relpath) for s in [*slices, *found]):
+            continue  # removed since, or a slice now
+        origin = _origin(relpath, accepted.root, sources[0].root) if len(sources) == 1 else ""
+        came = f" from {origin}" if origin else ""
+        slice_ = Slice(relpath, path, None, promoted_from=origin)
+        manifest = slice_.manifest_path
+        if manifest.rpartition("/")[0] == accepted.root:
+            hint = f"move {relpath} into a package and write its {MANIFEST_NAME} there"
+        else:
+            hint = f"write {manifest} (module, capabilities, feature_flag, slas, emit points)"
+        problem = Problem(
+            manifest,
+            f"no {MANIFEST_NAME}: {relpath} was promoted{came} and the gate holds it to the "
+            "six criteria, which need a manifest",
+            hint=hint,
+        )
+        found.append(replace(slice_, problems=(problem,)))
+    return found
+
+
+def _origin(relpath: str, root: str, source_root: str) -> str:
+    rest = relpath[len(root) + 1 :] if root else relpath
+    return "/".join(p for p in (source_root, rest) if p)
 
 
 def _placement(manifest: Manifest, relpath: str) -> list[Problem]:

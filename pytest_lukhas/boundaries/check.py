@@ -172,22 +172,32 @@ def check_imports(
     return report
 
 
-def _compute(
-    config: LaneConfig, options: ImportOptions, store: ParseCache, found: list[Found]
-) -> tuple[Computed, Resolver]:
+@dataclass
+class Built:
+    """The import graph of the lane roots, the resolver that built it, and scan figures."""
+
+    graph: ImportGraph
+    resolver: Resolver
+    lanes: LaneIndex
+    parsed: int
+
+
+def build_graph(
+    config: LaneConfig,
+    options: ImportOptions,
+    store: ParseCache,
+    found: list[Found] | None = None,
+) -> Built:
+    """Scan and resolve, without judging (the caller saves ``store`` if it wants to)."""
     resolver = Resolver(config, options.import_roots)
     lanes = LaneIndex(config)
-
-    def own_root(relpath: str) -> str | None:
-        lane = lanes(relpath)
-        return lane.root if lane else None
 
     def scan_more(relpaths: list[str]) -> dict[str, ScannedFile]:
         return scan_paths(config, store, relpaths, max_file_bytes=options.max_file_bytes)
 
     builder = Builder(
         resolver,
-        own_root,
+        lambda relpath: own_root(lanes, relpath),
         count_type_checking=options.type_checking == "count",
         scan_more=scan_more,
     )
@@ -199,7 +209,20 @@ def _compute(
         found=found,
         on_file=builder.add,
     )
-    graph = builder.finish()
+    return Built(builder.finish(), resolver, lanes, scanned.parsed)
+
+
+def own_root(lanes: LaneIndex, relpath: str) -> str | None:
+    """The root of the lane holding ``relpath``: where its alias imports are looked up."""
+    lane = lanes(relpath)
+    return lane.root if lane else None
+
+
+def _compute(
+    config: LaneConfig, options: ImportOptions, store: ParseCache, found: list[Found]
+) -> tuple[Computed, Resolver]:
+    built = build_graph(config, options, store, found)
+    graph, lanes = built.graph, built.lanes
     store.save(set(graph.files))
     checker = Checker(config, graph, lanes)
     rules = rules_of(config)
@@ -207,8 +230,8 @@ def _compute(
     found_all = merge((f for rule in rules for f in by_rule[rule.id]), config.accepted.name)
     found_all += file_findings(config, graph, options, lanes)
     imports = sum(len(edges) for targets in graph.edges.values() for edges in targets.values())
-    computed = Computed(found_all, by_rule, len(graph.files), imports, scanned.parsed, graph)
-    return computed, resolver
+    computed = Computed(found_all, by_rule, len(graph.files), imports, built.parsed, graph)
+    return computed, built.resolver
 
 
 def _apply_baseline(

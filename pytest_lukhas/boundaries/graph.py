@@ -104,7 +104,7 @@ class Builder:
         graph = self.graph
         graph.files[scanned.relpath] = scanned
         own_root = self.lane_root_of(scanned.relpath)
-        for edge in _edges(scanned, self.resolver, own_root, graph):
+        for edge in edges_of(scanned, self.resolver, own_root):
             if edge.via == TYPE_ONLY and not self.count_type_checking:
                 continue
             graph.add(edge)
@@ -123,9 +123,8 @@ class Builder:
         return self.graph
 
 
-def _edges(
-    scanned: ScannedFile, resolver: Resolver, own_root: str | None, graph: ImportGraph
-) -> Iterable[Edge]:
+def edges_of(scanned: ScannedFile, resolver: Resolver, own_root: str | None) -> Iterable[Edge]:
+    """The edges of one scanned file's imports that resolve into the repository."""
     error, imports, dynamic, _changes, pragmas = scanned.parse
     if error is not None:
         return

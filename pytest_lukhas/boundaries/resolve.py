@@ -239,3 +239,14 @@ def import_roots(config: LaneConfig, extra: Sequence[str] = ()) -> tuple[str, ..
         roots.append(directory)
     roots += [r.strip("/") for r in extra]
     return tuple(dict.fromkeys(roots))
+
+
+def dotted_name(relpath: str, roots: Sequence[str]) -> str:
+    """The dotted name code imports a repo-relative file or package directory by, from the
+    deepest import root holding it: ``src/app/x.py`` with root ``src`` -> ``app.x``."""
+    name = relpath.removesuffix(".py").removesuffix("/__init__")
+    if name == "__init__":
+        name = ""
+    holding = [r for r in roots if not r or name.startswith(r + "/")]
+    root = max(holding, key=len, default="")
+    return (name[len(root) + 1 :] if root else name).replace("/", ".")

@@ -193,6 +193,19 @@ class Checker:
         checked = self._judge(globs, lambda n: "yes" if self._checks(rule, n) else None)
         return sorted(n for n in checked if n in self.graph.files and n not in denied)
 
+    def denials(
+        self, rules: Iterable[Rule], importer: str, imported: str
+    ) -> list[tuple[Rule, str]]:
+        """The rules an import of ``imported`` from ``importer`` breaks, each with why (the
+        paths need not exist yet: ``lukhas-gate promote`` asks before it writes)."""
+        return [
+            (rule, why)
+            for rule in rules
+            if self._checks(rule, importer)
+            and self._forbidden(rule, importer) is None
+            and (why := self._forbidden(rule, imported)) is not None
+        ]
+
     def importers(self) -> dict[str, list[str]]:
         if self._importers is None:
             reverse: dict[str, list[str]] = {}

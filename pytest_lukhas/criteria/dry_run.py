@@ -41,9 +41,8 @@ class Finding:
 def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
     manifest = slice_.manifest
     if manifest is None:
-        return _fail(
-            [Finding("the manifest does not load (see the lane criterion)", slice_.relpath)]
-        )
+        why = "no valid manifest, so no feature flag is declared (see the lane criterion)"
+        return _fail([Finding(why, slice_.relpath)])
     if evidence.flags is None:
         return _fail(
             [Finding("the feature-flag fixtures were not active, so no flag state was recorded")]

@@ -17,7 +17,7 @@ def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
     report = evidence.imports
     if report is None:
         return Verdict(Criterion.IMPORTS, Status.FAIL, NOT_RUN, where=slice_.relpath)
-    files = [f for f in report.graph.files if f.startswith(slice_.relpath + "/")]
+    files = [f for f in report.graph.files if slice_.holds(f)]
     found = report.for_slice(slice_.relpath)
     details = {"files": len(files), "findings": [f.to_json() for f in found]}
     if not files:

@@ -17,10 +17,11 @@ def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
     if errors:
         first = errors[0]
         more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+        label = "" if slice_.promoted_from is not None else "manifest invalid: "
         return Verdict(
             Criterion.LANE,
             Status.FAIL,
-            f"manifest invalid: {first.message}{more}",
+            f"{label}{first.message}{more}",
             where=first.location,
             details={**details, "problems": [p.to_json() for p in errors]},
         )

@@ -28,6 +28,10 @@ from ..manifests import MANIFEST_NAME, Capability, Manifest, Slice
 from ..verdicts import Criterion, Status, Verdict
 
 _MISSING = object()
+_NO_MANIFEST = (
+    "no valid manifest: no capability or emit point is declared, so nothing vouches for the "
+    "instrumentation"
+)
 
 
 @dataclass(frozen=True)
@@ -40,11 +44,9 @@ class Finding:
 
 
 def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
-    manifest_path = f"{slice_.relpath}/{MANIFEST_NAME}"
+    manifest_path = slice_.manifest_path
     if slice_.manifest is None:
-        return _fail(
-            [Finding("the manifest is invalid, so there is nothing to check", manifest_path)]
-        )
+        return _fail([Finding(_NO_MANIFEST, manifest_path)])
     records = [r for r in evidence.tests.values() if EVIDENCE_KEY in r.data]
     unavailable = next((u for r in records if (u := r.data[EVIDENCE_KEY].get("unavailable"))), None)
     if unavailable:

@@ -19,6 +19,7 @@ LANES = "lanes.schema.json"
 MANIFEST = "module_manifest.schema.json"
 MATRIZ_NODE = "matriz_node.schema.json"
 GATE_REPORT = "gate_report.schema.json"
+PROMOTION_PLAN = "promotion_plan.schema.json"
 
 
 @cache
