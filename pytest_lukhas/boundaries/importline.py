@@ -31,6 +31,8 @@ FROM = re.compile(
     rf"(?P<targets>\*|\([ \t]*{_NAMES}[ \t]*,?[ \t]*\)|{_NAMES}){_END}"
 )  # fmt: skip
 _SPACE = re.compile(r"[ \t]+")
+_name = re.compile(_NAME).fullmatch
+_dotted = re.compile(rf"{_NAME}(?:\.{_NAME})*").fullmatch
 _ALIAS = re.compile(rf"[ \t]+as[ \t]+{_NAME}")
 
 
@@ -42,7 +44,7 @@ def records(line: int, source_line: str) -> list[tuple[Any, ...]] | None:
     if len(words) == 2 and words[0] == "import" and _dotted(words[1]):  # the common forms
         return [(line, line, words[1], (), 0, 0, text)]
     simple_from = len(words) == 4 and words[0] == "from" and words[2] == "import"
-    if simple_from and _dotted(words[1]) and (words[3] == "*" or words[3].isidentifier()):
+    if simple_from and _dotted(words[1]) and (words[3] == "*" or _name(words[3])):
         return [(line, line, words[1], (words[3],), 0, 0, text)]
     match = IMPORT.fullmatch(source_line)
     if match:
@@ -58,7 +60,3 @@ def records(line: int, source_line: str) -> list[tuple[Any, ...]] | None:
     targets = _ALIAS.sub("", match["targets"]).strip("() \t")
     names = tuple(_SPACE.sub("", name) for name in targets.split(",") if name.strip())
     return [(line, line, module, names, level, 0, text)]
-
-
-def _dotted(name: str) -> bool:
-    return all(part.isidentifier() for part in name.split("."))

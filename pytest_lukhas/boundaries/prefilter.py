@@ -51,15 +51,17 @@ _GATED = (  # (substring, pattern): the pattern runs only on a file with the sub
 )
 _STRING_PREFIX = re.compile(rb"['\"](?<=[fFtTrR]['\"])")  # a quote after f, t or r
 _F_OR_T = frozenset({b"f", b"t", b"rf", b"fr", b"rt", b"tr"})
-_UNPACKING = re.compile(rb"[(\[{](?:\s|\\\r?\n|#[^\n]*)*\*")  # in a comprehension?
 _DEEP_RELATIVE = re.compile(rb"from" + _CONT + rb"*(?:\." + _CONT + rb"*){30}")
 _NESTING_WORDS = (b"not", b"lambda", b"else", b"await", b"yield")
 
 
 def fast_path_may_take(data: bytes) -> bool:
     """Whether ruff's verdict and the import lines it finds say all the check needs."""
-    if data.translate(None, _PRINTABLE) or any(marker in data for marker in NEEDS_AST):
+    if data.translate(None, _PRINTABLE):
         return False
+    for marker in NEEDS_AST:
+        if marker in data:
+            return False
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return False
     second_line_end = data.find(b"\n", data.find(b"\n") + 1)
@@ -71,14 +73,15 @@ def fast_path_may_take(data: bytes) -> bool:
         return False
     if _has_f_or_t_string(data):
         return False
-    if b"*" in data and b"for" in data and _UNPACKING.search(data):
+    if b"for" in data and _starred_after_bracket(data):
         return False
     if data.count(b".") >= 30 and _DEEP_RELATIVE.search(data):
         return False
-    nesting = len(data.translate(None, _NOT_NESTING))
-    nesting += sum(data.count(word) for word in _NESTING_WORDS)
-    opening = data.count(b"(") + data.count(b"[") + data.count(b"{")
-    return nesting <= MAX_NESTING_TOKENS and opening <= MAX_OPENING_BRACKETS
+    if len(data) > MAX_NESTING_TOKENS:  # each token is at least one byte
+        nesting = len(data.translate(None, _NOT_NESTING))
+        if nesting + sum(data.count(word) for word in _NESTING_WORDS) > MAX_NESTING_TOKENS:
+            return False
+    return data.count(b"(") + data.count(b"[") + data.count(b"{") <= MAX_OPENING_BRACKETS
 
 
 def _has_f_or_t_string(data: bytes) -> bool:
@@ -88,4 +91,18 @@ def _has_f_or_t_string(data: bytes) -> bool:
             before = data[start - 1 : start] if start else b" "
             if data[start:quote].lower() in _F_OR_T and not (before.isalnum() or before == b"_"):
                 return True
+    return False
+
+
+def _starred_after_bracket(data: bytes) -> bool:
+    """A ``*`` that may open an element of a display or comprehension (``[*a for ...]``):
+    one after a bracket, or at the start of a line (a comment may hide the bracket)."""
+    star = data.find(b"*")
+    while star >= 0:
+        before = star - 1
+        while before >= 0 and data[before] in b" \t":
+            before -= 1
+        if before < 0 or data[before] in b"([{\n\\":
+            return True
+        star = data.find(b"*", star + (2 if data[star + 1 : star + 2] == b"*" else 1))
     return False
