@@ -20,9 +20,10 @@ import ast
 import io
 import re
 import tokenize
+import warnings
 from typing import Any
 
-from . import dynamic
+from . import dynamic, importline
 
 # Import flags: under `if TYPE_CHECKING:`, inside try/except ImportError.
 IN_TYPE_CHECKING, GUARDED = 1, 2
@@ -31,6 +32,7 @@ PRAGMA = re.compile(r"#\s*lukhas:\s*allow-import\b(?:\(([^)]*)\))?")
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 FileParse = tuple[Any, ...]
+_NEWLINE = re.compile("\r\n|\r|\n")  # CPython's line ends (str.splitlines() knows more)
 _LOOPS_AND_BLOCKS = (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.ClassDef)
 
 
@@ -53,18 +55,44 @@ def parse_source(data: bytes) -> FileParse:
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
         return (("undecodable", f"cannot decode the file: {exc}", None), (), (), (), ())
     try:
-        tree = compile(text, "<scan>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        with warnings.catch_warnings():  # a verdict that does not depend on -W options
+            warnings.simplefilter("ignore")
+            tree = compile(text, "<scan>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as exc:
         return (("syntax-error", f"does not parse: {exc.msg}", exc.lineno), (), (), (), ())
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
         return (("syntax-error", f"does not parse: {exc}", None), (), (), (), ())
-    lines = text.splitlines()
+    lines = source_lines(text)
     imports: list[tuple[Any, ...]] = []
     _collect(tree.body, 0, imports, lines)
     calls: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), ())
     if dynamic.may_have_calls(text):
         calls = dynamic.find_calls(tree, imports, lines)
     return (None, tuple(imports), calls[0], calls[1], _pragmas(text))
+
+
+def parse_import_lines(data: bytes, starts: set[int]) -> FileParse | None:
+    """The fast path: what :func:`parse_source` gives for a file that parses and needs
+    nothing from the AST but its imports (see :mod:`.prefilter`), given the lines ``starts``
+    where ruff found import statements. None unless each of those lines is one whole
+    statement and no other line holds ``import`` (ruff's answer leaves out imports grimp
+    cannot place, such as a relative import of a module it does not know): every statement
+    has the word, so counting it is enough."""
+    if data.count(b"import") != len(starts):
+        return None
+    lines = data.split(b"\n")
+    imports: list[tuple[Any, ...]] = []
+    for line in sorted(starts):
+        found = importline.records(line, lines[line - 1].rstrip(b"\r").decode("ascii"))
+        if found is None:
+            return None
+        imports += found
+    return (None, tuple(imports), (), (), ())
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines as CPython numbers them."""
+    return _NEWLINE.split(text) if "\r" in text else text.split("\n")
 
 
 def line_text(lines: list[str], line: int) -> str:
@@ -141,7 +169,7 @@ def _pragmas(text: str) -> tuple[tuple[int, str], ...]:
     if "allow-import" not in text:
         return ()
     found = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(source_lines(text), start=1):
         match = PRAGMA.search(line)
         if match:
             found.append((number, (match.group(1) or "").strip()))

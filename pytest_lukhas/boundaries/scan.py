@@ -6,8 +6,11 @@ followed only when they stay inside the repository, each real directory once, so
 loops end. A file's lane is where it really lives: a symlink's target, when that is in the
 repository.
 
-Parsing runs in worker processes when there are enough files for it to pay (forked workers
-on a machine with more than one core); results are cached by content hash.
+Most files of a typical lane need only their import statements and CPython's verdict that
+they parse: those the prefilter lets through (:mod:`.prefilter`) are parsed by ruff's parser
+through grimp, in parallel threads, and only the files ruff rejects or the prefilter holds
+back are parsed by CPython, in worker processes when there are enough files for it to pay
+(forked workers on a machine with more than one core). Results are cached by content hash.
 """
 
 # The walk runs once per file of the repository: os.path and os.scandir, not pathlib.
@@ -15,6 +18,9 @@ on a machine with more than one core); results are cached by content hash.
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import functools
 import gc
 import hashlib
 import os
@@ -22,10 +28,16 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..lanes import LaneConfig
+from . import rustscan
 from .cache import ParseCache, StatKey
-from .parse import FileParse, parse_source
+from .parse import FileParse, parse_import_lines, parse_source
+from .prefilter import fast_path_may_take
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})  # and hidden directories
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -260,39 +272,95 @@ def _start_methods() -> list[str]:
 
 
 Parsed = tuple[str, str, StatKey, str, FileParse]
+# A file for the fast path, read but not parsed: relpath, lives_at, stat, hash, bytes, and
+# the directory its relpath is relative to.
+Pending = tuple[str, str, StatKey, str, bytes, str]
+CHUNK = 500  # files read (and handed to ruff) at a time in this process
 
 
 def _parse_all(todo: list[tuple[str, str, str, StatKey]], workers: int) -> Iterator[Parsed]:
-    """Parse results in order, each chunk as soon as its worker is done."""
-    if workers <= 1:
-        yield from _parse_chunk(todo)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
+    """Parse results in the order of ``todo``. Files the fast path may take
+    (:mod:`.prefilter`) are parsed by ruff in a thread (:mod:`.rustscan`) one chunk behind
+    the reading, the others by CPython, in worker processes when there are ``workers``."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    size = max(1, len(todo) // (workers * 4))
+    size = CHUNK if workers <= 1 else max(1, len(todo) // (workers * 4))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-        yield from (item for chunk in pool.map(_parse_chunk, chunks) for item in chunk)
+    prepare = functools.partial(_prepare_chunk, fast=rustscan.usable())
+    with contextlib.ExitStack() as stack:
+        if workers > 1:  # imported only here (pytester's in-process runs forget modules)
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"))
+            prepared = stack.enter_context(pool).map(prepare, chunks)
+        else:
+            prepared = map(prepare, chunks)
+        ruff = stack.enter_context(ThreadPoolExecutor(max_workers=1))  # after any fork
+        waiting: collections.deque[tuple[list[Parsed | Pending], Future[Lines]]] = (
+            collections.deque()
+        )
+        for chunk in prepared:
+            waiting.append((chunk, ruff.submit(_import_lines, chunk)))
+            if len(waiting) > 1:
+                yield from _finish(*waiting.popleft())
+        while waiting:
+            yield from _finish(*waiting.popleft())
 
 
-def _parse_chunk(todo: list[tuple[str, str, str, StatKey]]) -> list[Parsed]:
-    """Read and parse; the cyclic GC is paused meanwhile (ASTs hold no cycles, and collecting
-    during a burst of node allocations nearly doubles the time)."""
+def _prepare_chunk(todo: list[tuple[str, str, str, StatKey]], fast: bool) -> list[Parsed | Pending]:
+    """Read, and parse with CPython what the fast path (when ``fast``) may not take; the
+    cyclic GC is paused meanwhile (ASTs hold no cycles, and collecting during a burst of node
+    allocations nearly doubles the time)."""
     paused = gc.isenabled()
     gc.disable()
     try:
-        return [_parse_one(*item) for item in todo]
+        return [_prepare_one(*item, fast=fast) for item in todo]
     finally:
         if paused:
             gc.enable()
 
 
-def _parse_one(relpath: str, lives_at: str, absolute: str, stat: StatKey) -> Parsed:
+def _prepare_one(
+    relpath: str, lives_at: str, absolute: str, stat: StatKey, *, fast: bool
+) -> Parsed | Pending:
     try:
         with open(absolute, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         error = ("unreadable", f"cannot read the file: {exc.strerror or exc}", None)
         return (relpath, lives_at, stat, "", (error, (), (), (), ()))
-    return (relpath, lives_at, stat, content_hash(data), parse_source(data))
+    digest = content_hash(data)
+    base = absolute.replace(os.sep, "/").removesuffix("/" + relpath)
+    if fast and base != absolute and rustscan.scannable(relpath) and fast_path_may_take(data):
+        return (relpath, lives_at, stat, digest, data, base)
+    return (relpath, lives_at, stat, digest, parse_source(data))
+
+
+Lines = dict[str, set[int] | None]
+
+
+def _import_lines(chunk: list[Parsed | Pending]) -> Lines:
+    by_base: dict[str, list[str]] = {}
+    for item in chunk:
+        if len(item) == 6:
+            by_base.setdefault(item[5], []).append(item[0])
+    return {
+        k: v
+        for base, paths in by_base.items()
+        for k, v in rustscan.import_lines(base, paths).items()
+    }
+
+
+def _finish(chunk: list[Parsed | Pending], lines: Future[Lines]) -> Iterator[Parsed]:
+    """The chunk's results; a fast-path file ruff or the line reader gave up on goes to
+    CPython."""
+    found = lines.result()
+    for item in chunk:
+        if len(item) == 6:
+            relpath, lives_at, stat, digest, data, _base = item
+            starts = found.get(relpath)
+            parse = parse_import_lines(data, starts) if starts is not None else None
+            yield (relpath, lives_at, stat, digest, parse or parse_source(data))
+        else:
+            yield item  # type: ignore[misc]

@@ -1,0 +1,193 @@
+"""The fast path (ruff's parser through grimp, a byte prefilter, the import lines read back)
+gives exactly what CPython's AST pass gives, and bad input never crashes it."""
+
+from __future__ import annotations
+
+import multiprocessing
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from benchmarks.synthetic_repo import generate
+from pytest_lukhas.boundaries import rustscan
+from pytest_lukhas.boundaries import scan as scan_module
+from pytest_lukhas.boundaries.cache import ParseCache
+from pytest_lukhas.boundaries.check import ImportOptions, check_imports
+from pytest_lukhas.boundaries.parse import parse_import_lines, parse_source
+from pytest_lukhas.boundaries.prefilter import fast_path_may_take
+from pytest_lukhas.boundaries.scan import scan
+from pytest_lukhas.lanes import load_lanes
+from tests.imports.conftest import make_repo
+
+# Every route the check knows, each in a file of its own, in the accepted lane.
+ROUTES = {
+    "prod/billing/static.py": "import labs.engine\nfrom labs import engine\nfrom labs.core import x as y\n",
+    "prod/billing/relative.py": "from . import api\nfrom .api import charge\nfrom .. import billing\n",
+    "prod/billing/multiline.py": "from labs import (\n    engine,\n    core,\n)\nimport labs.engine, \\\n    labs.core.x\n",
+    "prod/billing/semicolons.py": "import os; import labs.engine\n",
+    "prod/billing/one_liner.py": "if True: import labs.engine\n",
+    "prod/billing/nested.py": "def f():\n    import labs.engine\n\nclass C:\n    from labs import core\n",
+    "prod/billing/typing_only.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import labs.engine\n",
+    "prod/billing/guarded.py": "try:\n    from core.x import y\nexcept ImportError:\n    y = None\n",
+    "prod/billing/alias.py": "import core.x\n",
+    "prod/billing/dynamic.py": "import importlib\nm = importlib.import_module('labs.engine')\nn = importlib.import_module(name)\n",
+    "prod/billing/dunder.py": "m = __import__('labs.engine')\n",
+    "prod/billing/syspath.py": "import sys\nsys.path.insert(0, 'labs')\n",
+    "prod/billing/environ.py": "import os\nos.environ['PYTHONPATH'] = 'labs'\n",
+    "prod/billing/pragma.py": "import labs.engine  # lukhas: allow-import(migrating)\nimport attic.old  # lukhas: allow-import\n",
+    "prod/billing/fstring.py": "import labs.engine\nx = f'{labs.engine}'\n",
+    "prod/billing/comment_quote.py": "import labs.engine  # it's fine\n",
+    "prod/billing/docstring.py": '"""\nimport attic.old\n"""\nimport labs.engine\n',
+    "prod/billing/crlf.py": "import labs.engine\r\nfrom labs import core\r\n",
+    "prod/billing/formfeed.py": "import labs.engine\n\x0c\nimport labs.core.x\n",
+    "prod/billing/broken.py": "import labs.engine\ndef broken(:\n",
+    "prod/billing/type_alias.py": "import labs.engine\ntype X = int\n",
+    "prod/billing/star.py": "from labs.engine import *\n",
+    "labs/broken.py": "def broken(:\n",
+    "labs/latin1.py": "# -*- coding: latin-1 -*-\nimport attic.old\nx = '\xe9'\n",
+    "labs/deep.py": "x = a" + ".b" * 60_000 + "\n",  # deep enough to overflow ruff's stack
+}
+
+
+def _without_fast_path(monkeypatch):
+    monkeypatch.setattr(rustscan, "usable", lambda: False)
+
+
+def _findings(root: Path) -> list:
+    config = load_lanes(root / "ops" / "matriz.yaml", root)
+    report = check_imports(config, ImportOptions.from_config(config, cache_dir=None))
+    return [f.to_json() for f in report.all_findings]
+
+
+def _scanned(root: Path) -> dict:
+    config = load_lanes(root / "ops" / "matriz.yaml", root)
+    return {
+        p: (f.lives_at, f.digest, f.parse) for p, f in scan(config, ParseCache(None)).files.items()
+    }
+
+
+@pytest.mark.parametrize("layout", ["routes", "synthetic"])
+def test_the_fast_path_and_the_ast_path_find_the_same(tmp_path, monkeypatch, layout):
+    if layout == "routes":
+        root = make_repo(
+            tmp_path, {p.replace("prod/billing/", "prod/billing/r_"): t for p, t in ROUTES.items()}
+        )
+    else:
+        root = tmp_path
+        generate(root, modules=600, imports=3000, per_kind=2, fan_in=3)
+    calls: list[bytes] = []
+    parse = scan_module.parse_source
+    monkeypatch.setattr(scan_module, "parse_source", lambda data: calls.append(data) or parse(data))
+    fast = _scanned(root)
+    by_cpython = len(calls)
+    fast_findings = _findings(root)
+    _without_fast_path(monkeypatch)
+    calls.clear()
+    assert _scanned(root) == fast
+    assert len(calls) == len(fast)  # every file, and each once
+    assert by_cpython < (len(fast) / 10 if layout == "synthetic" else len(fast))
+    assert _findings(root) == fast_findings
+    assert fast_findings
+
+
+def test_a_file_ruff_cannot_parse_gets_cpythons_verdict_and_line(tmp_path):
+    root = make_repo(tmp_path, {"labs/broken.py": "import attic.old\n\ndef broken(:\n"})
+    parse = _scanned(root)["labs/broken.py"][2]
+    assert parse[0][0] == "syntax-error" and parse[0][2] == 3
+
+
+def test_a_nesting_deep_enough_to_crash_ruff_never_reaches_it(tmp_path):
+    data = b"x = a" + b".b" * 60_000 + b"\n"
+    assert not fast_path_may_take(data)
+    root = make_repo(tmp_path, {"labs/deep.py": data.decode()})
+    assert _scanned(root)["labs/deep.py"][2][0][0] == "syntax-error"  # CPython's RecursionError
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        b"x = f'{a}'\n", b"x = rF'{a}'\n", b"x = t'{a}'\n",  # PEP 701/750 f- and t-strings
+        b"type X = int\n", b"def f[T](x: T): pass\n", b"class C[T]: pass\n",  # PEP 695
+        b"try:\n    pass\nexcept A, B:\n    pass\n",  # PEP 758
+        b"x = [*a for a in b]\n", b"x = {**a for a in b}\n",  # unpacking in a comprehension
+        b"from typing import TYPE_CHECKING\n", b"try:\n    import a\nexcept:\n    pass\n",
+        b"import importlib\nimportlib.import_module('a')\n", b"import sys\nsys.path.append('x')\n",
+        b"import os\nos.putenv('PYTHONPATH', 'x')\n", b"import a  # lukhas: allow-import(why)\n",
+        b"x = '\xc3\xa9'\n", b"x = 1\ry = 2\n", b"# coding: latin-1\nx = 1\n", b"import a\x00\n",
+        b"x = " + b"(" * 201 + b")" * 201 + b"\n", b"x = 1" + b"+1" * 1001 + b"\n",
+        b"".join(b" " * i + b"if x:\n" for i in range(101)) + b" " * 101 + b"pass\n",
+        b"from " + b". " * 30 + b"import x\n",
+    ],
+)  # fmt: skip
+def test_the_prefilter_sends_to_cpython_what_ruff_could_read_differently(source):
+    assert not fast_path_may_take(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [b"", b"import a\n", b"from . import b\nimport a.b as c\n\ndef f():\n    return 1\n",
+     b"x = 'stuff'\ny = r'\\d'\nz = b'x'\n", b"import a\r\nimport b\r\n"],
+)  # fmt: skip
+def test_the_prefilter_lets_plain_files_through(source):
+    assert fast_path_may_take(source)
+
+
+def test_a_failing_batch_is_split_until_each_failing_file_stands_alone(tmp_path):
+    write = {
+        "a/ok.py": "import x\n\nimport y\n",
+        "a/bad.py": "def f(:\n",
+        "a/also.py": "z = 1\n",
+        "a/deep_relative.py": "from " + "." * 40 + " import x\n",
+    }  # a panic in grimp
+    for rel, text in write.items():
+        (tmp_path / rel).parent.mkdir(exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    found = rustscan.import_lines(str(tmp_path), list(write))
+    assert found == {
+        "a/ok.py": {1, 3},
+        "a/bad.py": None,
+        "a/also.py": set(),
+        "a/deep_relative.py": None,
+    }
+
+
+def _usable_in_child() -> bool:
+    return rustscan.usable()
+
+
+def test_a_forked_process_never_calls_grimps_threads():
+    rustscan.import_lines(tempfile.gettempdir(), [])  # whatever this process did before
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_usable_in_child) is False
+    assert rustscan.usable()
+
+
+LINE = st.sampled_from([
+    "import a", "import a.b as c, d", "from . import x", "from .. import (x, y,)", "from a.b import *",
+    "from a import (\n    b,\n)", "import a, \\\n    b", "import a; import b", "x = 1", "def f():\n    import g",
+    "class C:\n    from h import i", "if x:\n    import j\nelse:\n    import k", "if x: import l",
+    '"""\nimport m\n"""', "# import n", "import o  # p's", "s = 'import q'", "x = f'{r}'",
+    "try:\n    import s\nexcept ImportError:\n    pass", "try:\n    import t\nfinally:\n    pass",
+    "if TYPE_CHECKING:\n    import u", "for v in w:\n    import x", "while y:\n    import z",
+    "with a as b:\n    import c", "match d:\n    case 1:\n        import e", "type X = int",
+    "def f(:", "import", "from import x", "  import indented", "\x0c", "import \\\n    a.b",
+    "from a import b as c, d as e", "from .a.b import (c as d)", "from...a import b", "import a.b.c",
+])  # fmt: skip
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(LINE, max_size=8), st.sampled_from(["\n", "\r\n"]))
+def test_both_paths_agree_on_generated_sources(tmp_path, lines, newline):
+    data = (newline.join(lines) + newline).encode()
+    path = Path(tempfile.mkdtemp(dir=tmp_path)) / "m.py"
+    path.write_bytes(data)
+    expected = parse_source(data)
+    if not fast_path_may_take(data):
+        return
+    starts = rustscan.import_lines(str(path.parent), ["m.py"])["m.py"]
+    fast = parse_import_lines(data, starts) if starts is not None else None
+    if fast is not None:  # the fast path never claims a file CPython rejects
+        assert fast == expected
