@@ -100,14 +100,24 @@ class Resolver:
                 break
         else:
             if not self.is_external(parts[0]):
-                ordered = sorted(self.alias_roots, key=lambda r: r != importer_root)
-                for root in ordered:
-                    target, used = self.locate(root, parts)
-                    if target is not None:
-                        result = (target, used, ALIAS)
-                        break
+                result = self._alias(parts, importer_root)
         self._absolute[key] = result
         return result
+
+    def _alias(
+        self, parts: tuple[str, ...], importer_root: str | None
+    ) -> tuple[str | None, int, str]:
+        """The lane root where the whole dotted name resolves, the importer's own first; a
+        root holding only its first parts (``core/`` without ``x``) does not stop the search,
+        and is the answer only when no root holds the whole name."""
+        partial: tuple[str | None, int, str] = (None, 0, STATIC)
+        for root in sorted(self.alias_roots, key=lambda r: r != importer_root):
+            target, used = self.locate(root, parts)
+            if target is not None and used == len(parts):
+                return target, used, ALIAS
+            if target is not None and partial[0] is None:
+                partial = (target, used, ALIAS)
+        return partial
 
     def _namespace_loses(self, root: str, top: str) -> bool:
         """A directory without ``__init__.py`` named like an installed or standard module

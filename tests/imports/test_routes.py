@@ -101,6 +101,10 @@ RED = {
         {API: "from core.x import y\n"},
         ["prod/billing/api.py:1: error: [alias-import] prod.billing.api alias-imports labs.core.x (the labs lane, labs/**); it resolves only if labs/ is on sys.path"],
     ),
+    "alias-past-a-same-named-package-in-its-own-lane": (
+        {API: "from core.x import y\n", "prod/core/__init__.py": ""},
+        ["prod/billing/api.py:1: error: [alias-import] prod.billing.api alias-imports labs.core.x (the labs lane, labs/**); it resolves only if labs/ is on sys.path"],
+    ),
     "alias-in-try-except-ImportError": (
         {API: "try:\n    from core.x import y\nexcept ImportError:\n    y = None\n"},
         ["prod/billing/api.py:2: error: [alias-import]*labs.core.x*(in try/except ImportError: it fails silently where the lane is absent)"],
@@ -138,6 +142,9 @@ GREEN = {
     "syntax-error-in-experimental-lane": {"labs/broken.py": "def broken(:\n"},
     "latin-1-with-coding-cookie": {API: "# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\n"},
     "empty-file": {"prod/billing/empty.py": ""},
+    "alias-resolving-fully-in-its-own-lane": {
+        API: "from core.x import y\n", "prod/core/__init__.py": "", "prod/core/x.py": "y = 1\n",
+    },
     "archive-imports-itself": {"attic/other.py": "from attic import old\n"},
     "labs-imports-prod": {"labs/engine.py": "from prod.billing import api\n"},
 }  # fmt: skip
