@@ -49,12 +49,25 @@ _REWRITE = "regenerate it with 'lukhas-gate imports --write-baseline'"
 
 
 def apply(found: list[Finding], known: Counter[str], display: str) -> list[Finding]:
-    """Mark baselined findings; add one warning per stale entry."""
+    """Mark baselined findings; add one warning per stale entry.
+
+    An entry covers one finding, but a runtime finding is one crossing however many tests
+    ran it, and the baselined static finding that crosses at the same import covers it too
+    (static findings come first in ``found``).
+    """
     left = Counter(known)
+    crossings: set[tuple[str, int, str]] = set()  # where baselined findings cross
     out = []
     for finding in found:
-        if finding.severity is Severity.ERROR and left[finding.fingerprint] > 0:
+        crossing = _crossing(finding)
+        if finding.severity is not Severity.ERROR:
+            out.append(finding)
+        elif finding.kind == kinds.RUNTIME_IMPORT and crossing in crossings:
+            out.append(finding.with_baselined())
+        elif left[finding.fingerprint] > 0:
             left[finding.fingerprint] -= 1
+            if crossing is not None:
+                crossings.add(crossing)
             out.append(finding.with_baselined())
         else:
             out.append(finding)
@@ -72,6 +85,14 @@ def apply(found: list[Finding], known: Counter[str], display: str) -> list[Findi
                 )
             )
     return out
+
+
+def _crossing(finding: Finding) -> tuple[str, int, str] | None:
+    """The import where a chain enters the denied lane: importing file, line, loaded file."""
+    if not finding.chain:
+        return None
+    hop = finding.chain[-1]
+    return hop.file, hop.line, hop.imported_file
 
 
 def write(path: Path, found: list[Finding]) -> int:

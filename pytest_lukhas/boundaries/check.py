@@ -87,9 +87,14 @@ class ImportReport:
         return self.findings + self.runtime
 
     def add_runtime(self, found: list[Finding]) -> None:
-        """The runtime guard's findings, each told whether the static scan sees a route."""
+        """The runtime guard's findings, each told whether the static scan sees a route.
+        The baseline is applied again to all findings: an entry only a runtime finding
+        matches is not stale."""
         explained = [replace(f, message=f"{f.message}; {self.static_route(f)}") for f in found]
-        self.runtime = _apply_baseline(self, merge(explained, self.config.accepted.name))
+        runtime = merge(explained, self.config.accepted.name)
+        marked = _apply_baseline(self, self.computed.findings + runtime)
+        self.findings = [f for f in marked if f.kind != kinds.RUNTIME_IMPORT]
+        self.runtime = [f for f in marked if f.kind == kinds.RUNTIME_IMPORT]
 
     def static_route(self, finding: Finding) -> str:
         """grimp's shortest chain from the importing file to the loaded one, if any."""

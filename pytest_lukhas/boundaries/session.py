@@ -52,7 +52,8 @@ class ImportSession:
         found = self._report.runtime if self._report is not None else self.runtime_findings()
         if not found:
             return []
-        head = f"runtime import guard: {len(found)} denied module(s) loaded by accepted-lane code"
+        modules = len({f.target for f in found})  # one finding per test that loaded it
+        head = f"runtime import guard: {modules} denied module(s) loaded by accepted-lane code"
         return [head, *(line for finding in found for line in finding.lines())]
 
     def final_report(self) -> ImportReport:

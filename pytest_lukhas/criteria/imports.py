@@ -45,9 +45,10 @@ def _verdict(
         return Verdict(criterion, Status.PASS, details=details)
     first = blocking[0]
     more = ""
-    if len(blocking) > 1:
+    others = len({(f.fingerprint, f.location) for f in blocking}) - 1  # runtime: one per test
+    if others:
         hint = "; run 'lukhas-gate imports'" if repo else ""
-        more = f" (+{len(blocking) - 1} more{hint})"
+        more = f" (+{others} more{hint})"
     # a runtime finding is reproduced by running its test again: point at the test
     where = f"test {first.test}" if first.test else first.location
     return Verdict(criterion, Status.FAIL, f"[{first.kind}] {first.message}{more}", where, details)
