@@ -176,9 +176,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_root(root: str | None) -> None:
+    """A --root that is not a folder is named, not hidden behind its missing config file."""
+    if root is not None and not Path(root).is_dir():
+        hint = "pass the repository's root folder, the one holding ops/matriz.yaml"
+        raise ConfigError([Problem(f"--root {root}", "not a directory", hint=hint)])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _check_root(getattr(args, "root", None))
         return args.handler(args)
     except ConfigError as exc:
         print(exc, file=sys.stderr)

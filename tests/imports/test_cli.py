@@ -157,3 +157,15 @@ def test_baselined_chain_survives_a_new_route_to_the_same_crossing(tmp_path, cap
     )  # now the shortest origin
     code, out, _ = run(capsys, "--root", str(repo))
     assert code == 0, out
+
+
+@pytest.mark.parametrize("command", ["imports", "lanes"])
+def test_a_root_that_is_not_a_directory_is_named_in_the_error(tmp_path, capsys, command):
+    missing, a_file = tmp_path / "nonexistent", tmp_path / "file.txt"
+    a_file.write_text("")
+    for root in (missing, a_file):
+        code = main([command, "--root", str(root)])
+        _, err = capsys.readouterr()
+        assert code == 2
+        assert err.startswith(f"--root {root}: error: not a directory (fix: ")
+        assert "Traceback" not in err
