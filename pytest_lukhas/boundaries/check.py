@@ -20,6 +20,7 @@ from .resolve import Resolver
 from .results import Computed
 from .rules import Checker, LaneIndex, Rule, merge, rules_of
 from .scan import MAX_FILE_BYTES, Found, ScannedFile, scan, scan_paths, walk
+from .vacuous import rule_warnings
 
 CACHE_DIR = ".lukhas-cache"
 DEFAULT_BASELINE = "ops/imports-baseline.json"
@@ -69,6 +70,7 @@ class ImportReport:
     findings: list[Finding] = field(default_factory=list)  # with the baseline applied
     by_rule: dict[str, list[Finding]] = field(default_factory=dict)
     runtime: list[Finding] = field(default_factory=list)
+    config_warnings: list[Finding] = field(default_factory=list)  # rules that check nothing
     rebuild: Callable[[], Computed] | None = None  # the graph of a report restored from cache
 
     @property
@@ -84,7 +86,7 @@ class ImportReport:
 
     @property
     def all_findings(self) -> list[Finding]:
-        return self.findings + self.runtime
+        return self.config_warnings + self.findings + self.runtime
 
     def add_runtime(self, found: list[Finding]) -> None:
         """The runtime guard's findings, each told whether the static scan sees a route.
@@ -166,6 +168,7 @@ def check_imports(
             result_key = result_key or results.key(config, options.key, found, store)
             store.store_result(result_key, results.entry(computed, resolver, found))
     report = ImportReport(config, options, rules_of(config), computed)
+    report.config_warnings = rule_warnings(config)  # not cached: any file may match a glob
     report.rebuild = lambda: _compute(config, options, ParseCache.load(options.cache_dir), found)[0]
     if use_baseline:
         report.baseline = baselines.load(config.repo_root / options.baseline, options.baseline)

@@ -17,6 +17,8 @@ SYS_PATH = "sys-path-change"
 RUNTIME_IMPORT = "runtime-import"  # seen by the runtime guard during the tests
 PRAGMA_WITHOUT_REASON = "pragma-without-reason"
 STALE_BASELINE = "stale-baseline-entry"
+UNMATCHED_GLOB = "unmatched-glob"  # a rule's glob in ops/matriz.yaml that matches no file
+NO_IMPORT_RULES = "no-import-rules"  # ops/matriz.yaml has none: the criterion checks nothing
 PARSE_KINDS = ("syntax-error", "undecodable", "too-large", "unreadable")
 
 

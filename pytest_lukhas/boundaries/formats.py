@@ -21,6 +21,8 @@ _DESCRIPTIONS = {
     kinds.RUNTIME_IMPORT: "a denied-lane module loaded by accepted-lane code during the tests",
     kinds.PRAGMA_WITHOUT_REASON: "an allow-import pragma that gives no reason",
     kinds.STALE_BASELINE: "a baseline entry that no finding matches any more",
+    kinds.UNMATCHED_GLOB: "an import rule's glob that matches no file of the repository",
+    kinds.NO_IMPORT_RULES: "a lanes config without import rules: nothing is checked",
     **{kind: "a file the scan could not read or parse" for kind in kinds.PARSE_KINDS},
 }
 

@@ -47,14 +47,17 @@ class ImportSession:
         return json.dumps([f.to_json() for f in self.runtime_findings()])
 
     def summary_lines(self) -> list[str]:
-        """The runtime guard's findings, for the terminal (items cannot show them: they are
-        found while the tests run)."""
-        found = self._report.runtime if self._report is not None else self.runtime_findings()
+        """Import rules that check nothing and the runtime guard's findings, for the
+        terminal (items cannot show them: no item fails for a warning, and the guard's
+        findings are found while the tests run)."""
+        report = self._report
+        out = [line for f in report.config_warnings for line in f.lines()] if report else []
+        found = report.runtime if report is not None else self.runtime_findings()
         if not found:
-            return []
+            return out
         modules = len({f.target for f in found})  # one finding per test that loaded it
         head = f"runtime import guard: {modules} denied module(s) loaded by accepted-lane code"
-        return [head, *(line for finding in found for line in finding.lines())]
+        return [*out, head, *(line for finding in found for line in finding.lines())]
 
     def final_report(self) -> ImportReport:
         report = self.report()
