@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 
 from ..globs import matches, normalize
@@ -44,7 +45,7 @@ def rule_warnings(config: LaneConfig) -> list[Finding]:
             guess = _suggestion(config.repo_root, glob)
             message = f"{owner}pattern {glob!r} matches no file"
             found.append(Finding(
-                kinds.UNMATCHED_GLOB, Severity.WARNING, None, where, line,
+                kinds.UNMATCHED_GLOB, Severity.WARNING, None, where, line(),
                 message + (f"; did you mean {guess!r}?" if guess else ""),
                 "correct the pattern to a path of this repository, or remove it if that code "
                 "is gone",
@@ -52,17 +53,18 @@ def rule_warnings(config: LaneConfig) -> list[Finding]:
     return found
 
 
-def _globs(config: LaneConfig) -> Iterator[tuple[str, str, int | None]]:
-    """(whose, glob, line) of every glob of the import rules."""
-    doc = load_yaml(config.path, config.relpath(config.path))  # a lane keeps only its line
+def _globs(config: LaneConfig) -> Iterator[tuple[str, str, Callable[[], int | None]]]:
+    """(whose, glob, its line) of every glob of the import rules. A lane keeps only its own
+    line, so the file is read again for a glob's, and only when one is asked for."""
+    doc = cache(lambda: load_yaml(config.path, config.relpath(config.path)))
     for index, lane in enumerate(config.lanes):
         for key, globs in (("deny_from", lane.deny_from), ("allow_from", lane.allow_from)):
             for sub, glob in enumerate(globs or ()):
-                line = doc.line_of(("lanes", index, "import_rules", key, sub))
-                yield f"lane {lane.name!r}: {key} ", glob, line
+                place = ("lanes", index, "import_rules", key, sub)
+                yield f"lane {lane.name!r}: {key} ", glob, lambda p=place: doc().line_of(p)
     for invariant in config.invariants:
         for glob in dict.fromkeys((invariant.importer, invariant.imported)):
-            yield f"invariant {invariant.rule!r}: ", glob, invariant.line
+            yield f"invariant {invariant.rule!r}: ", glob, lambda i=invariant: i.line
 
 
 def _vacuous(config: LaneConfig, glob: str) -> bool:
