@@ -241,7 +241,27 @@ def before_call(item: pytest.Item) -> bool | None:
 
 
 def record_states(item: pytest.Item, settings: FlagSettings) -> None:
-    """Evidence: each declared flag's state, and which flags were left to their default."""
+    """Evidence: each declared flag's state, which flags were left to their default, and
+    which were on at some time in the call (``flags_seen_on``, see :func:`env_listener`)."""
     data = item_data(item)
     data["flags"] = {flag: is_on(os.environ.get(flag)) for flag in settings.known}
     data["flag_defaults"] = [f for f in settings.known if not os.environ.get(f, "").strip()]
+    seen = data.setdefault("flags_seen_on", [])
+    seen += [flag for flag, on in data["flags"].items() if on and flag not in seen]
+
+
+def env_listener(item: pytest.Item) -> sideeffects.EnvListener | None:
+    """Adds each declared flag the call turns on, by any means (``monkeypatch.setenv``
+    too), to the test's ``flags_seen_on``: a test that turned its flag on for a while did
+    not run with it off, whatever its state at the start or the end."""
+    settings = settings_of(item.config)
+    if settings.unavailable:
+        return None
+    known = frozenset(settings.known)
+    seen: list[str] = item_data(item).setdefault("flags_seen_on", [])
+
+    def changed(name: str, value: str | None) -> None:
+        if name in known and is_on(value) and name not in seen:
+            seen.append(name)
+
+    return changed

@@ -239,3 +239,43 @@ def test_late(feature_flags):
         "FEATURE_SHIPPING": True,
     }
     assert data["test_late.py::test_late"]["flag_defaults"] == ["FEATURE_BILLING"]
+
+
+def test_flags_turned_on_at_any_time_in_the_call_are_evidence(repo):
+    """``flags_seen_on``: set by the matrix, by monkeypatch, by os.environ, guarded or not."""
+    body = """
+import os
+
+import pytest
+
+
+def test_plain():
+    pass
+
+
+def test_flip(monkeypatch):
+    monkeypatch.setenv("FEATURE_BILLING", "true")
+    monkeypatch.setenv("FEATURE_BILLING", "false")
+
+
+def test_environ():
+    os.environ["FEATURE_SHIPPING"] = " Yes "
+    del os.environ["FEATURE_SHIPPING"]
+    os.environ["OTHER"] = "true"
+
+
+@pytest.mark.feature_matrix("FEATURE_BILLING")
+def test_matrix():
+    pass
+"""
+    repo.makepyfile(**{"prod/billing/tests/test_seen": body, "test_outside": body})
+    data = evidence(repo.inline_run("prod/billing/tests/test_seen.py", "test_outside.py"))
+    for path in ("prod/billing/tests/test_seen.py", "test_outside.py"):
+        seen = {nodeid.split("::")[1]: d["flags_seen_on"] for nodeid, d in data.items() if nodeid.startswith(path)}  # fmt: skip
+        assert seen == {
+            "test_plain": [],
+            "test_flip": ["FEATURE_BILLING"],
+            "test_environ": ["FEATURE_SHIPPING"],
+            "test_matrix[FEATURE_BILLING=off]": [],
+            "test_matrix[FEATURE_BILLING=on]": ["FEATURE_BILLING"],
+        }, path

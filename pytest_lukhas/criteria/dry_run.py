@@ -5,9 +5,10 @@ the captured MATRIZ nodes of ``matriz``) and the slice's files:
 
 - no module of the slice reads a feature flag at import (frozen flags);
 - no dry-run test of the slice caused a side effect;
-- flag off: a passing test ran under the dry-run guard and the slice's nodes say
-  ``provider:null`` answered (and no other provider); one such test left the flag unset,
-  so the flag's default is off;
+- flag off: no test (passing or not) that ran with the flag off throughout saw another
+  provider than null answer the slice's points; a passing test ran under the dry-run
+  guard and the slice's nodes say ``provider:null`` answered (and no other provider); one
+  such test left the flag unset, so the flag's default is off;
 - flag on: a passing test's nodes of the slice say a provider other than null answered;
 - every capability that declares consent scopes is guarded by ``consent_required`` for
   them, and for each scope some passing test saw the gate refuse (``consent:refused``).
@@ -61,6 +62,7 @@ def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
             for r in frozen
         ),
         *runs.side_effect_findings(),
+        *runs.unsafe_findings(),
         *runs.off_findings(),
         *runs.default_findings(),
         *runs.on_findings(),
@@ -125,12 +127,19 @@ class _Runs:
     def flag_state(self, test: TestRecord) -> bool | None:
         return (test.data.get("flags") or {}).get(self.flag)
 
+    def off_throughout(self, test: TestRecord) -> bool:
+        """The flag was off for the whole call: off as recorded, and never turned on meanwhile
+        (``monkeypatch.setenv`` included: ``flags_seen_on``)."""
+        return self.flag_state(test) is False and self.flag not in (
+            test.data.get("flags_seen_on") or ()
+        )
+
     def of_slice(self) -> list[TestRecord]:
         return [t for t in self.tests if self.slice.holds(t.path) or self.nodes(t)]
 
     def _passed_off(self) -> list[TestRecord]:
         """Passing tests that ran with the flag off and emitted the slice's points."""
-        return [t for t in self.tests if t.passed and self.flag_state(t) is False and self.nodes(t)]
+        return [t for t in self.tests if t.passed and self.off_throughout(t) and self.nodes(t)]
 
     def guarded_off(self) -> list[TestRecord]:
         return [
@@ -147,6 +156,23 @@ class _Runs:
 
     def _passed_on(self) -> list[TestRecord]:
         return [t for t in self.tests if t.passed and self.flag_state(t) is True]
+
+    def unsafe_off(self) -> list[TestRecord]:
+        """Tests (of any outcome) with the flag off throughout that another provider than
+        null answered: the slice's flag-off default is not its safe built-in provider."""
+        return [t for t in self.tests if self.off_throughout(t) and self.providers(t) - {NULL}]
+
+    def unsafe_findings(self) -> list[Finding]:
+        return [
+            Finding(
+                f"with {self.flag} off, provider:{', provider:'.join(sorted(real))} answered "
+                f"{test.nodeid}: the null provider (the safe built-in one) must answer every "
+                "flag-off call; choose the provider when called, from the flag",
+                test.nodeid,
+            )
+            for test in self.unsafe_off()
+            for real in [self.providers(test) - {NULL}]
+        ]
 
     def refusals(self) -> list[TestRecord]:
         return [
@@ -191,12 +217,12 @@ class _Runs:
                     candidates[0].nodeid,
                 )
             ]
-        seen = sorted({p for t in guarded for p in self.providers(t)})
+        if self.unsafe_off():
+            return []  # another provider answered: unsafe_findings says which and where
         return [
             Finding(
-                f"with {self.flag} off the slice's nodes carry "
-                + (f"provider:{', provider:'.join(seen)}" if seen else "no provider: label")
-                + ", not provider:null alone: the null provider must answer flag-off calls",
+                f"with {self.flag} off the slice's nodes carry no provider: label, so the gate "
+                "cannot tell that the null provider answered: label it provider:null",
                 guarded[0].nodeid,
             )
         ]
