@@ -238,6 +238,55 @@ def test_reading_another_slices_flag_or_the_dry_run_variable_at_import_is_red_to
     ]
 
 
+PROJECT_FLAGS = """\
+import os
+
+
+def flag(name):
+    return os.environ.get(name) == "true"
+
+
+def live(feature_flag):
+    return flag(feature_flag) and not flag("LUKHAS_DRY_RUN_MODE")
+"""
+
+
+def test_a_module_level_call_of_the_projects_flag_api_is_red(judge):
+    write(
+        judge.root,
+        {
+            "prod/flags.py": PROJECT_FLAGS,
+            "prod/billing/settings.py": "from prod.flags import live\n\nLIVE = live('FEATURE_BILLING')\n",
+        },
+    )
+    verdict = judge(OFF, ON, REFUSAL)
+    assert verdict.reason.startswith(
+        "FEATURE_BILLING is read at import (live('FEATURE_BILLING')): its value is frozen"
+    )
+    assert verdict.details["frozen_reads"] == ["prod/billing/settings.py:3"] * 2  # and dry-run
+
+
+def test_an_import_time_read_in_an_accepted_module_the_slice_imports_is_red(judge):
+    write(
+        judge.root,
+        {
+            "prod/flags.py": PROJECT_FLAGS,
+            "prod/config.py": "from prod import limits\n",
+            "prod/limits.py": "from prod.flags import flag\n\nSTRICT = flag('FEATURE_BILLING')\n",
+            "prod/billing/limits.py": "from prod.config import limits\n",
+            "labs/config.py": "import os\nON = os.getenv('FEATURE_BILLING')\n",
+            "prod/billing/lazy.py": "def later():\n    import labs.config\n",
+        },
+    )
+    verdict = judge(OFF, ON, REFUSAL)
+    assert verdict.reason == (
+        "FEATURE_BILLING is read at import (flag('FEATURE_BILLING')) in prod/limits.py, which "
+        "the slice imports (prod/billing/limits.py -> prod/config.py -> prod/limits.py): its "
+        "value is frozen for the whole process; read it inside the function that needs it"
+    )
+    assert verdict.where == "prod/limits.py:3"
+
+
 @pytest.mark.parametrize(
     ("files", "tests", "reason"),
     [
@@ -363,6 +412,26 @@ def test_gate_run_is_red_when_a_flag_off_test_gets_the_real_provider(pytester):
 def test_gate_run_stays_green_when_a_test_flips_the_flag_with_monkeypatch(pytester):
     result = gate_with_billing_test(pytester, "test_flip", FLIP_TEST)
     assert dry_run_cell(result, "billing") == "pass"
+
+
+def test_gate_run_is_red_when_the_slice_imports_a_module_that_freezes_its_flag(pytester):
+    make_repo(pytester)
+    write(
+        pytester.path,
+        {
+            "prod/flags.py": PROJECT_FLAGS,
+            "prod/config.py": "from prod.flags import live\n\nBILLING = live('FEATURE_BILLING')\n",
+            "prod/billing/limits.py": "import prod.config\n",
+        },
+    )
+    result = pytester.runpytest("--lukhas-gate")
+    result.assert_outcomes(passed=5)
+    assert dry_run_cell(result, "billing") == "FAIL"
+    assert dry_run_cell(result, "shipping") == "FAIL"  # for its own reason: no flag-on run
+    result.stdout.fnmatch_lines(
+        ["  billing dry_run: FEATURE_BILLING is read at import (live('FEATURE_BILLING')) in *",
+         "      at prod/config.py:3"]
+    )  # fmt: skip
 
 
 def test_gate_run_is_red_without_a_matriz_capture(pytester):

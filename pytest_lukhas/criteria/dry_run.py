@@ -3,7 +3,9 @@
 Per slice, from the run's per-test evidence (``flags``, ``dry_run``, ``side_effects`` and
 the captured MATRIZ nodes of ``matriz``) and the slice's files:
 
-- no module of the slice reads a feature flag at import (frozen flags);
+- no module of the slice, and no module of the accepted lane it imports at import time,
+  reads a feature flag at import, directly or through the project's flag functions
+  (frozen flags);
 - no dry-run test of the slice caused a side effect;
 - flag off: no test (passing or not) that ran with the flag off throughout saw another
   provider than null answer the slice's points; a passing test ran under the dry-run
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import capabilities, frozen_flags
+from ..boundaries.resolve import import_roots
 from ..evidence import Evidence, TestRecord
 from ..lanes import LaneConfig
 from ..manifests import MANIFEST_NAME, Manifest, Slice
@@ -50,13 +53,19 @@ def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
         )
     flag = manifest.feature_flag
     watched = {*evidence.flags.known, flag, evidence.flags.dry_run_env}
-    frozen = frozen_flags.scan(slice_.directory, config.repo_root, watched)
+    frozen = frozen_flags.scan(
+        slice_.directory,
+        config.repo_root,
+        watched,
+        roots=import_roots(config),
+        follow=lambda relpath: config.lane_of(relpath) == config.accepted,
+    )
     runs = _Runs(slice_, manifest, list(evidence.tests.values()))
     findings = [
         *(
             Finding(
-                f"{r.flag} is read at import ({r.code}): its value is frozen for the whole "
-                "process; read it inside the function that needs it",
+                f"{r.flag} is read at import ({r.code}){_imported(r)}: its value is frozen for "
+                "the whole process; read it inside the function that needs it",
                 r.where,
             )
             for r in frozen
@@ -82,6 +91,13 @@ def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
     if findings:
         return _fail(findings, details)
     return Verdict(Criterion.DRY_RUN, Status.PASS, details=details)
+
+
+def _imported(read: frozen_flags.FrozenRead) -> str:
+    """Where a read outside the slice's folder comes from, for the finding."""
+    if not read.via:
+        return ""
+    return f" in {read.path}, which the slice imports ({' -> '.join(read.via)})"
 
 
 def _fail(findings: list[Finding], details: dict[str, Any] | None = None) -> Verdict:
