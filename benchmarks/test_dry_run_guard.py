@@ -3,13 +3,14 @@
 Per audited event: ``sys._getframe()`` raises an audit event and costs little itself, so a
 round of 1000 calls shows what the guard's audit hook adds to every audited operation of
 the process. Audit hooks cannot be removed, so the row without the hook must run first,
-in a fresh process (``-p no:randomly`` keeps the file's order).
+in a fresh process (``-p no:randomly`` keeps the file's order) without the plugin, which
+installs the hook at the first test call (``-p no:lukhas``).
 
 Per test: the flag defaults (declared flags removed, dry-run variable set, all restored),
 the flag states recorded, the guard decided, set up and torn down, against the same
 three variables handled by ``monkeypatch``, as the slices' conftests did by hand.
 
-    .venv/bin/pytest benchmarks/test_dry_run_guard.py --benchmark-only -p no:randomly
+    .venv/bin/pytest benchmarks/test_dry_run_guard.py --benchmark-only -p no:randomly -p no:lukhas
 """
 
 import sys
@@ -86,7 +87,8 @@ def test_per_test_flag_defaults_and_guard(benchmark):
     def one_test() -> None:
         env = FlagEnvironment(settings)
         env.apply({})
-        with sideeffects.guard_call(item, active=flags.before_call(item)):
+        active = flags.before_call(item)
+        with sideeffects.guard_call(item, active, flags.env_listener(item)):
             pass
         env.restore()
 

@@ -18,7 +18,7 @@ from .lanes import DEFAULT_CONFIG, load_lanes
 from .manifests import discover_slices
 from .problems import ConfigError, Problem
 from .promotion.cli import add_commands as add_promotion_commands
-from .review_cli import add_commands, add_status_options, write_status
+from .review_cli import add_commands, add_status_options, no_bundle_message, write_status
 from .sla import calibration
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -72,7 +72,7 @@ def _status(args: argparse.Namespace) -> int:
     commit = resolve_commit(Path(args.root))
     bundle = Path(args.root) / args.bundle_dir / bundle_name(commit.sha)
     if not (bundle / SUMMARY).is_file():
-        print(f"no gate bundle for HEAD {commit.sha[:12]} in {args.bundle_dir}/: run `make gate`")
+        print(no_bundle_message(commit.sha, args.bundle_dir))
         return EXIT_FINDINGS
     print((bundle / SUMMARY).read_text(encoding="utf-8"), end="")
     return EXIT_OK

@@ -21,7 +21,7 @@ from . import sideeffects
 from .evidence import item_data
 from .lanes import LaneConfig, load_lanes
 from .manifests import Slice, discover_slices
-from .matrix import MatrixError, parse_marker, state_id
+from .matrix import Matrix, MatrixError, parse_marker, state_id
 from .problems import ConfigError
 
 DEFAULT_DRY_RUN_ENV = "LUKHAS_DRY_RUN_MODE"
@@ -64,6 +64,7 @@ class FlagSettings:
 
     def check_known(self, names: Iterable[str]) -> None:
         """Raise :class:`UnknownFlagError` naming every flag no manifest declares."""
+        __tracebackhide__ = True  # the error is the test's: show its line, not ours
         unknown = [name for name in names if name not in self.known]
         if not unknown:
             return
@@ -156,6 +157,7 @@ class FeatureFlags:
 
     def set(self, **flags: bool) -> None:
         """Turn flags on or off; a flag turned on also turns dry-run mode off."""
+        __tracebackhide__ = True
         self._settings.check_known(flags)
         for name, value in flags.items():
             if not isinstance(value, bool):
@@ -194,16 +196,23 @@ def parametrize(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker("feature_matrix")
     if marker is None:
         return
-    settings = settings_of(metafunc.config)
+    matrix = _matrix(marker, settings_of(metafunc.config))
+    if isinstance(matrix, str):  # failed outside an except block: no chained traceback
+        pytest.fail(
+            f"{metafunc.definition.nodeid}: @pytest.mark.feature_matrix: {matrix}", pytrace=False
+        )
+    states = matrix.states()
+    metafunc.parametrize(AUTOUSE_FIXTURE, states, ids=[state_id(s) for s in states], indirect=True)
+
+
+def _matrix(marker: pytest.Mark, settings: FlagSettings) -> Matrix | str:
+    """The flag states ``marker`` asks for, or what is wrong with it."""
     try:
         matrix = parse_marker(marker.args, marker.kwargs)
         settings.check_known(matrix.flags)
     except (MatrixError, UnknownFlagError) as exc:
-        pytest.fail(
-            f"{metafunc.definition.nodeid}: @pytest.mark.feature_matrix: {exc}", pytrace=False
-        )
-    states = matrix.states()
-    metafunc.parametrize(AUTOUSE_FIXTURE, states, ids=[state_id(s) for s in states], indirect=True)
+        return str(exc)
+    return matrix
 
 
 def dry_run_applies(item: pytest.Item, settings: FlagSettings) -> bool:
@@ -232,7 +241,27 @@ def before_call(item: pytest.Item) -> bool | None:
 
 
 def record_states(item: pytest.Item, settings: FlagSettings) -> None:
-    """Evidence: each declared flag's state, and which flags were left to their default."""
+    """Evidence: each declared flag's state, which flags were left to their default, and
+    which were on at some time in the call (``flags_seen_on``, see :func:`env_listener`)."""
     data = item_data(item)
     data["flags"] = {flag: is_on(os.environ.get(flag)) for flag in settings.known}
     data["flag_defaults"] = [f for f in settings.known if not os.environ.get(f, "").strip()]
+    seen = data.setdefault("flags_seen_on", [])
+    seen += [flag for flag, on in data["flags"].items() if on and flag not in seen]
+
+
+def env_listener(item: pytest.Item) -> sideeffects.EnvListener | None:
+    """Adds each declared flag the call turns on, by any means (``monkeypatch.setenv``
+    too), to the test's ``flags_seen_on``: a test that turned its flag on for a while did
+    not run with it off, whatever its state at the start or the end."""
+    settings = settings_of(item.config)
+    if settings.unavailable:
+        return None
+    known = frozenset(settings.known)
+    seen: list[str] = item_data(item).setdefault("flags_seen_on", [])
+
+    def changed(name: str, value: str | None) -> None:
+        if name in known and is_on(value) and name not in seen:
+            seen.append(name)
+
+    return changed

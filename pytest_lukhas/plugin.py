@@ -225,7 +225,7 @@ def pytest_runtest_call(item: pytest.Item) -> object:
     with item.config.stash[_CAPTURE].phase(item, "call"):
         if guarded is None:
             return (yield)
-        with sideeffects.guard_call(item, guarded):
+        with sideeffects.guard_call(item, guarded, flags.env_listener(item)):
             return (yield)
 
 

@@ -67,13 +67,21 @@ def add_status_options(status: argparse.ArgumentParser) -> None:
     )
 
 
+def no_bundle_message(sha: str, bundle_dir: str) -> str:
+    """No bundle for ``sha``: the command that writes one (any repository, Makefile or not)."""
+    return (
+        f"no gate bundle for HEAD {sha[:12]} in {bundle_dir}/: write one with "
+        f"`pytest --lukhas-gate --lukhas-bundle {bundle_dir}` from the repository root"
+    )
+
+
 def write_status(args: argparse.Namespace) -> int:
     root = Path(args.root)
     commit = resolve_commit(root)
     bundle_dir = root / args.bundle_dir
     bundle = bundle_dir / bundle_name(commit.sha)
     if not (bundle / "gate.json").is_file():
-        print(f"no gate bundle for HEAD {commit.sha[:12]} in {args.bundle_dir}/: run `make gate`")
+        print(no_bundle_message(commit.sha, args.bundle_dir))
         return EXIT_FINDINGS
     gate = verify.load_valid_gate(bundle)
     if args.previous:

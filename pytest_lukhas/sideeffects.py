@@ -13,6 +13,10 @@ writes under the session's basetemp (so ``tmp_path``), under ``__pycache__`` fol
 by test tools (ini ``lukhas_dry_run_tools``, by default :data:`TOOLS`: Hypothesis saves
 failing examples): a write counts as the tool's when the innermost frame outside the
 standard library belongs to one of these packages.
+
+The same hook tells the test's ``on_env`` callback of each environment change
+(``os.putenv``/``os.unsetenv`` audit events: ``monkeypatch.setenv`` and ``os.environ``
+writes), guarded or not, so the gate knows which flags a test turned on for a while.
 """
 
 from __future__ import annotations
@@ -59,6 +63,10 @@ class SideEffect:
 Finding = tuple[str, str]  # (category, detail)
 
 
+EnvListener = Callable[[str, str | None], None]  # (variable, new value or None when unset)
+_ENV_EVENTS = frozenset({"os.putenv", "os.unsetenv"})
+
+
 class Guard:
     """The side-effect guard of one test call; switched on and off by flag changes."""
 
@@ -67,10 +75,12 @@ class Guard:
         repo_root: str,
         allowed_dirs: Callable[[], tuple[str, ...]],
         tools: frozenset[str] = frozenset(TOOLS),
+        on_env: EnvListener | None = None,
     ) -> None:
         self.repo_root = repo_root
         self._allowed_dirs = allowed_dirs
         self.tools = tools
+        self.on_env = on_env
         self.allowed: tuple[str, ...] = ()
         self.active = False
         self.whole_call = False  # on from the start of the call to its end
@@ -84,6 +94,17 @@ class Guard:
         if not active:
             self.whole_call = False
         self.active = active
+
+    def env_changed(self, event: str, args: tuple[object, ...]) -> None:
+        """Tell ``on_env`` of an ``os.putenv`` or ``os.unsetenv`` event."""
+        if self.on_env is None:
+            return
+        try:
+            name = os.fsdecode(args[0])  # type: ignore[arg-type]
+            value = os.fsdecode(args[1]) if event == "os.putenv" else None  # type: ignore[arg-type]
+        except Exception:  # not a name we can read: not one of ours
+            return
+        self.on_env(name, value)
 
     def check(self, event: str, args: tuple[object, ...]) -> None:
         rule = _RULES.get(event)
@@ -132,8 +153,12 @@ _installed = False
 
 def _audit(event: str, args: tuple[object, ...]) -> None:
     guard = _current
-    if guard is not None and guard.active:
-        guard.check(event, args)
+    if guard is None:
+        return
+    if guard.active:
+        guard.check(event, args)  # its rules pass environment changes on too
+    elif event in _ENV_EVENTS:
+        guard.env_changed(event, args)
 
 
 def install() -> None:
@@ -152,10 +177,17 @@ def switch(active: bool) -> None:
 
 
 @contextmanager
-def guard_call(item: pytest.Item, active: bool) -> Iterator[Guard]:
-    """Guard one test call; record ``dry_run`` and ``side_effects``; fail on a breach."""
+def guard_call(
+    item: pytest.Item, active: bool, on_env: EnvListener | None = None
+) -> Iterator[Guard]:
+    """Guard one test call; record ``dry_run`` and ``side_effects``; fail on a breach.
+
+    ``on_env`` hears of every environment change the call makes."""
     global _current  # noqa: PLW0603 - the audit hook reads it
-    guard = Guard(_real(item.config.rootpath), lambda: _allowed_dirs(item), _tools(item.config))
+    repo_root, tools = _real(item.config.rootpath), _tools(item.config)
+    guard = Guard(repo_root, lambda: _allowed_dirs(item), tools, on_env)
+    if on_env is not None:
+        install()
     guard.switch(active)
     guard.whole_call = active
     previous, _current = _current, guard  # a pytester run nests a session in a test
@@ -330,7 +362,13 @@ def _fs_change(verb: str, *paths: tuple[int, int | None]) -> Callable[..., Findi
     return rule
 
 
+def _env_change(event: str) -> Callable[[Guard, tuple[object, ...]], None]:
+    """Not a side effect: passed on to the guard's ``on_env``."""
+    return lambda guard, args: guard.env_changed(event, args)
+
+
 _RULES: dict[str, Callable[[Guard, tuple[object, ...]], Finding | None]] = {
+    **{event: _env_change(event) for event in _ENV_EVENTS},
     "socket.connect": _socket_use("connect to"),
     "socket.bind": _socket_use("bind to"),
     "socket.sendto": _socket_use("send to"),

@@ -120,7 +120,7 @@ def test_green_with_both_flag_states_answered_and_a_refusal_seen(judge):
         ),
         (
             [record("test_off", nodes=[node(CHARGE, "provider:stripe")]), ON, REFUSAL],
-            "with FEATURE_BILLING off the slice's nodes carry provider:stripe, not provider:null",
+            "with FEATURE_BILLING off, provider:stripe answered",
             f"{TEST_FILE}::test_off",
         ),
         (
@@ -173,6 +173,30 @@ def test_red_names_the_missing_part_and_where_to_look(judge, tests, reason, wher
     assert verdict.where == where
 
 
+@pytest.mark.parametrize("outcome", ["passed", "failed"])
+def test_any_flag_off_test_answered_by_a_real_provider_is_red(judge, outcome):
+    """One null-answered flag-off test is not enough: every flag-off call must get null."""
+    unsafe = record("test_unsafe", outcome=outcome, nodes=[node(CHARGE, "provider:stripe")])
+    verdict = judge(OFF, ON, REFUSAL, unsafe)
+    assert verdict.status is Status.FAIL
+    assert verdict.reason == (
+        "with FEATURE_BILLING off, provider:stripe answered "
+        f"{TEST_FILE}::test_unsafe: the null provider (the safe built-in one) must answer "
+        "every flag-off call; choose the provider when called, from the flag"
+    )
+    assert verdict.where == f"{TEST_FILE}::test_unsafe"
+
+
+def test_a_test_that_turned_the_flag_on_for_a_while_is_no_flag_off_test(judge):
+    """monkeypatch.setenv(flag, "true") ... setenv(flag, "false"): the flag ended off."""
+    flipped = record(
+        "test_flip", nodes=[node(CHARGE, "provider:null"), node(CHARGE, "provider:stripe")]
+    )
+    flipped.data["flags_seen_on"] = ["FEATURE_BILLING"]
+    verdict = judge(OFF, ON, REFUSAL, flipped)
+    assert verdict.status is Status.PASS, verdict.reason
+
+
 def test_a_side_effect_of_a_dry_run_test_is_red_at_its_line(judge):
     effect = {
         "kind": "open",
@@ -212,6 +236,55 @@ def test_reading_another_slices_flag_or_the_dry_run_variable_at_import_is_red_to
         "prod/billing/settings.py:2",
         "prod/billing/settings.py:3",
     ]
+
+
+PROJECT_FLAGS = """\
+import os
+
+
+def flag(name):
+    return os.environ.get(name) == "true"
+
+
+def live(feature_flag):
+    return flag(feature_flag) and not flag("LUKHAS_DRY_RUN_MODE")
+"""
+
+
+def test_a_module_level_call_of_the_projects_flag_api_is_red(judge):
+    write(
+        judge.root,
+        {
+            "prod/flags.py": PROJECT_FLAGS,
+            "prod/billing/settings.py": "from prod.flags import live\n\nLIVE = live('FEATURE_BILLING')\n",
+        },
+    )
+    verdict = judge(OFF, ON, REFUSAL)
+    assert verdict.reason.startswith(
+        "FEATURE_BILLING is read at import (live('FEATURE_BILLING')): its value is frozen"
+    )
+    assert verdict.details["frozen_reads"] == ["prod/billing/settings.py:3"] * 2  # and dry-run
+
+
+def test_an_import_time_read_in_an_accepted_module_the_slice_imports_is_red(judge):
+    write(
+        judge.root,
+        {
+            "prod/flags.py": PROJECT_FLAGS,
+            "prod/config.py": "from prod import limits\n",
+            "prod/limits.py": "from prod.flags import flag\n\nSTRICT = flag('FEATURE_BILLING')\n",
+            "prod/billing/limits.py": "from prod.config import limits\n",
+            "labs/config.py": "import os\nON = os.getenv('FEATURE_BILLING')\n",
+            "prod/billing/lazy.py": "def later():\n    import labs.config\n",
+        },
+    )
+    verdict = judge(OFF, ON, REFUSAL)
+    assert verdict.reason == (
+        "FEATURE_BILLING is read at import (flag('FEATURE_BILLING')) in prod/limits.py, which "
+        "the slice imports (prod/billing/limits.py -> prod/config.py -> prod/limits.py): its "
+        "value is frozen for the whole process; read it inside the function that needs it"
+    )
+    assert verdict.where == "prod/limits.py:3"
 
 
 @pytest.mark.parametrize(
@@ -292,6 +365,73 @@ def test_gate_run_is_red_when_a_dry_run_test_writes_into_the_repo(pytester):
             "      at prod/billing/tests/test_write.py:5",
         ]
     )
+
+
+UNSAFE_TEST = """
+from prod.billing import api
+
+
+def test_unsafe_default(monkeypatch):
+    monkeypatch.setattr(api, "live", lambda: True)  # a slice that ignores its flag
+    api.REGISTERED.append("stripe")
+    assert api.charge("usr_1", 5)["provider"] == "stripe"
+"""
+
+FLIP_TEST = """
+from prod.billing import api
+
+
+def test_both_states_in_one_test(monkeypatch):
+    api.REGISTERED.append("stripe")
+    monkeypatch.setenv("FEATURE_BILLING", "true")
+    monkeypatch.setenv("LUKHAS_DRY_RUN_MODE", "false")
+    assert api.charge("usr_1", 5)["provider"] == "stripe"
+    monkeypatch.setenv("FEATURE_BILLING", "false")
+    assert api.charge("usr_1", 5)["provider"] == "null"
+"""
+
+
+def gate_with_billing_test(pytester: pytest.Pytester, name: str, source: str) -> pytest.RunResult:
+    """A gate run over the generated repository with one more passing billing test."""
+    make_repo(pytester)
+    pytester.makepyfile(**{f"prod/billing/tests/{name}": source})
+    result = pytester.runpytest("--lukhas-gate")
+    result.assert_outcomes(passed=6)
+    return result
+
+
+def test_gate_run_is_red_when_a_flag_off_test_gets_the_real_provider(pytester):
+    result = gate_with_billing_test(pytester, "test_unsafe", UNSAFE_TEST)
+    assert dry_run_cell(result, "billing") == "FAIL"
+    result.stdout.fnmatch_lines(
+        ["  billing dry_run: with FEATURE_BILLING off, provider:stripe answered prod/*",
+         "      at prod/billing/tests/test_unsafe.py::test_unsafe_default"]
+    )  # fmt: skip
+
+
+def test_gate_run_stays_green_when_a_test_flips_the_flag_with_monkeypatch(pytester):
+    result = gate_with_billing_test(pytester, "test_flip", FLIP_TEST)
+    assert dry_run_cell(result, "billing") == "pass"
+
+
+def test_gate_run_is_red_when_the_slice_imports_a_module_that_freezes_its_flag(pytester):
+    make_repo(pytester)
+    write(
+        pytester.path,
+        {
+            "prod/flags.py": PROJECT_FLAGS,
+            "prod/config.py": "from prod.flags import live\n\nBILLING = live('FEATURE_BILLING')\n",
+            "prod/billing/limits.py": "import prod.config\n",
+        },
+    )
+    result = pytester.runpytest("--lukhas-gate")
+    result.assert_outcomes(passed=5)
+    assert dry_run_cell(result, "billing") == "FAIL"
+    assert dry_run_cell(result, "shipping") == "FAIL"  # for its own reason: no flag-on run
+    result.stdout.fnmatch_lines(
+        ["  billing dry_run: FEATURE_BILLING is read at import (live('FEATURE_BILLING')) in *",
+         "      at prod/config.py:3"]
+    )  # fmt: skip
 
 
 def test_gate_run_is_red_without_a_matriz_capture(pytester):

@@ -29,6 +29,7 @@ def repo(pytester: pytest.Pytester) -> pytest.Pytester:
 def clean(result: pytest.RunResult) -> None:
     output = result.stdout.str() + result.stderr.str()
     assert "Traceback" not in output and "INTERNALERROR" not in output
+    assert "During handling of the above exception" not in output
 
 
 @pytest.mark.parametrize(
@@ -105,6 +106,30 @@ def test_values_must_be_booleans(feature_flags):
 """
     )
     repo.runpytest("test_fixture.py").assert_outcomes(passed=3)
+
+
+def test_a_bad_flag_in_a_test_fails_it_at_the_test_line_not_inside_the_plugin(repo):
+    repo.makepyfile(
+        test_bad="""
+def test_unknown(feature_flags):
+    feature_flags.set(FEATURE_BILING=True)
+
+def test_not_a_bool(feature_flags):
+    feature_flags.set(FEATURE_BILLING="yes")
+"""
+    )
+    result = repo.runpytest("test_bad.py")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "E*UnknownFlagError: FEATURE_BILING is not declared by any MODULE_MANIFEST.json*",
+            "test_bad.py:2: UnknownFlagError",
+            "E*TypeError: FEATURE_BILLING must be set to True or False, got 'yes'",
+            "test_bad.py:5: TypeError",
+        ]
+    )
+    assert "pytest_lukhas/flags.py" not in result.stdout.str()
+    clean(result)
 
 
 def test_the_dry_run_variable_is_an_ini_setting(repo, monkeypatch):
@@ -214,3 +239,43 @@ def test_late(feature_flags):
         "FEATURE_SHIPPING": True,
     }
     assert data["test_late.py::test_late"]["flag_defaults"] == ["FEATURE_BILLING"]
+
+
+def test_flags_turned_on_at_any_time_in_the_call_are_evidence(repo):
+    """``flags_seen_on``: set by the matrix, by monkeypatch, by os.environ, guarded or not."""
+    body = """
+import os
+
+import pytest
+
+
+def test_plain():
+    pass
+
+
+def test_flip(monkeypatch):
+    monkeypatch.setenv("FEATURE_BILLING", "true")
+    monkeypatch.setenv("FEATURE_BILLING", "false")
+
+
+def test_environ():
+    os.environ["FEATURE_SHIPPING"] = " Yes "
+    del os.environ["FEATURE_SHIPPING"]
+    os.environ["OTHER"] = "true"
+
+
+@pytest.mark.feature_matrix("FEATURE_BILLING")
+def test_matrix():
+    pass
+"""
+    repo.makepyfile(**{"prod/billing/tests/test_seen": body, "test_outside": body})
+    data = evidence(repo.inline_run("prod/billing/tests/test_seen.py", "test_outside.py"))
+    for path in ("prod/billing/tests/test_seen.py", "test_outside.py"):
+        seen = {nodeid.split("::")[1]: d["flags_seen_on"] for nodeid, d in data.items() if nodeid.startswith(path)}  # fmt: skip
+        assert seen == {
+            "test_plain": [],
+            "test_flip": ["FEATURE_BILLING"],
+            "test_environ": ["FEATURE_SHIPPING"],
+            "test_matrix[FEATURE_BILLING=off]": [],
+            "test_matrix[FEATURE_BILLING=on]": ["FEATURE_BILLING"],
+        }, path

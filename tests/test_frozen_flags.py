@@ -121,3 +121,129 @@ def test_scan_reports_paths_lines_and_follows_imported_constants(tmp_path):
         ("prod/billing/absolute.py:5", "FEATURE_X", "FLAG in os.environ"),
         ("prod/billing/api.py:3", "FEATURE_X", "os.getenv(FLAG)"),
     ]
+
+
+def test_module_level_calls_of_functions_that_read_a_flag_are_found():
+    source = """
+    import os
+
+    def enabled(name="FEATURE_Y"):
+        return os.environ.get(name) == "true"
+
+    def billing():
+        return enabled("FEATURE_X")
+
+    A = billing()
+    B = enabled()
+    C = enabled(name="FEATURE_OTHER")
+
+    def later():
+        return billing()
+    """
+    assert found(source) == [(10, "FEATURE_X"), (11, "FEATURE_Y")]
+
+
+FLAGS_API = """\
+import os
+
+DRY_RUN_MODE = "DRY"
+
+
+def flag(name, default=False):
+    raw = os.environ.get(name)
+    return default if raw is None else raw == "true"
+
+
+def dry_run():
+    return flag(DRY_RUN_MODE, default=True)
+
+
+def live(feature_flag):
+    return flag(feature_flag) and not dry_run()
+"""
+
+
+def test_scan_finds_module_level_calls_to_the_projects_flag_api(tmp_path):
+    write(
+        tmp_path,
+        {
+            "prod/__init__.py": "",
+            "prod/flags.py": FLAGS_API,
+            "prod/billing/__init__.py": "",
+            "prod/billing/api.py": (
+                "import prod.flags as pf\n"
+                "from prod.flags import dry_run, flag, live\n"
+                'FLAG = "FEATURE_X"\n'
+                "ON = live(FLAG)\n"
+                "DRY = dry_run()\n"
+                'X = pf.flag("FEATURE_X")\n'
+                'Y = flag("OTHER")\n'
+                "def later():\n"
+                "    return live(FLAG)\n"
+            ),
+        },
+    )
+    results = scan(tmp_path / "prod/billing", tmp_path, {"FEATURE_X", "DRY"})
+    assert [(r.where, r.flag, r.code) for r in results] == [
+        ("prod/billing/api.py:4", "DRY", "live(FLAG)"),
+        ("prod/billing/api.py:4", "FEATURE_X", "live(FLAG)"),
+        ("prod/billing/api.py:5", "DRY", "dry_run()"),
+        ("prod/billing/api.py:6", "FEATURE_X", "pf.flag('FEATURE_X')"),
+    ]
+
+
+def test_scan_follows_import_time_imports_into_the_modules_it_is_told_to(tmp_path):
+    write(
+        tmp_path,
+        {
+            "prod/__init__.py": "",
+            "prod/flags.py": FLAGS_API,
+            "prod/settings.py": 'import os\n\nSTRICT = os.getenv("FEATURE_X")\n',
+            "prod/common/__init__.py": "from . import deep\n",
+            "prod/common/deep.py": 'from prod.flags import live\n\nON = live("FEATURE_X")\n',
+            "prod/lazy.py": 'import os\nON = os.getenv("FEATURE_X")\n',
+            "labs/__init__.py": "",
+            "labs/x.py": 'import os\nON = os.getenv("FEATURE_X")\n',
+            "prod/billing/__init__.py": "from .api import charge\n",
+            "prod/billing/api.py": (
+                "import prod.settings\n"
+                "import prod.common\n"
+                "import labs.x\n"
+                "def charge():\n"
+                "    import prod.lazy\n"
+            ),
+        },
+    )
+    results = scan(
+        tmp_path / "prod/billing",
+        tmp_path,
+        {"FEATURE_X"},
+        follow=lambda relpath: relpath.startswith("prod/"),
+    )
+    assert [(r.where, r.via) for r in results] == [
+        ("prod/settings.py:3", ("prod/billing/api.py", "prod/settings.py")),
+        ("prod/common/deep.py:3", ("prod/billing/api.py", "prod/common/__init__.py", "prod/common/deep.py")),
+    ]  # fmt: skip
+
+
+def test_recursion_starred_arguments_and_odd_calls_do_not_break_the_scan():
+    source = """
+    import os
+
+    def ping(n):
+        return pong(n)
+
+    def pong(n):
+        return os.getenv(n) or ping(n)
+
+    def read(*names, key="FEATURE_Y"):
+        return os.getenv(key)
+
+    A = ping("FEATURE_X")
+    B = read(*["a"], key="FEATURE_X")
+    C = (lambda: 1)()
+    D = ping(*["FEATURE_X"])
+    E = {}.get("FEATURE_X")
+    F = read()
+    """
+    assert found(source) == [(13, "FEATURE_X"), (14, "FEATURE_X"), (18, "FEATURE_Y")]

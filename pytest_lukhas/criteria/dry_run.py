@@ -3,11 +3,14 @@
 Per slice, from the run's per-test evidence (``flags``, ``dry_run``, ``side_effects`` and
 the captured MATRIZ nodes of ``matriz``) and the slice's files:
 
-- no module of the slice reads a feature flag at import (frozen flags);
+- no module of the slice, and no module of the accepted lane it imports at import time,
+  reads a feature flag at import, directly or through the project's flag functions
+  (frozen flags);
 - no dry-run test of the slice caused a side effect;
-- flag off: a passing test ran under the dry-run guard and the slice's nodes say
-  ``provider:null`` answered (and no other provider); one such test left the flag unset,
-  so the flag's default is off;
+- flag off: no test (passing or not) that ran with the flag off throughout saw another
+  provider than null answer the slice's points; a passing test ran under the dry-run
+  guard and the slice's nodes say ``provider:null`` answered (and no other provider); one
+  such test left the flag unset, so the flag's default is off;
 - flag on: a passing test's nodes of the slice say a provider other than null answered;
 - every capability that declares consent scopes is guarded by ``consent_required`` for
   them, and for each scope some passing test saw the gate refuse (``consent:refused``).
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import capabilities, frozen_flags
+from ..boundaries.resolve import import_roots
 from ..evidence import Evidence, TestRecord
 from ..lanes import LaneConfig
 from ..manifests import MANIFEST_NAME, Manifest, Slice
@@ -49,18 +53,25 @@ def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
         )
     flag = manifest.feature_flag
     watched = {*evidence.flags.known, flag, evidence.flags.dry_run_env}
-    frozen = frozen_flags.scan(slice_.directory, config.repo_root, watched)
+    frozen = frozen_flags.scan(
+        slice_.directory,
+        config.repo_root,
+        watched,
+        roots=import_roots(config),
+        follow=lambda relpath: config.lane_of(relpath) == config.accepted,
+    )
     runs = _Runs(slice_, manifest, list(evidence.tests.values()))
     findings = [
         *(
             Finding(
-                f"{r.flag} is read at import ({r.code}): its value is frozen for the whole "
-                "process; read it inside the function that needs it",
+                f"{r.flag} is read at import ({r.code}){_imported(r)}: its value is frozen for "
+                "the whole process; read it inside the function that needs it",
                 r.where,
             )
             for r in frozen
         ),
         *runs.side_effect_findings(),
+        *runs.unsafe_findings(),
         *runs.off_findings(),
         *runs.default_findings(),
         *runs.on_findings(),
@@ -80,6 +91,13 @@ def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
     if findings:
         return _fail(findings, details)
     return Verdict(Criterion.DRY_RUN, Status.PASS, details=details)
+
+
+def _imported(read: frozen_flags.FrozenRead) -> str:
+    """Where a read outside the slice's folder comes from, for the finding."""
+    if not read.via:
+        return ""
+    return f" in {read.path}, which the slice imports ({' -> '.join(read.via)})"
 
 
 def _fail(findings: list[Finding], details: dict[str, Any] | None = None) -> Verdict:
@@ -125,12 +143,19 @@ class _Runs:
     def flag_state(self, test: TestRecord) -> bool | None:
         return (test.data.get("flags") or {}).get(self.flag)
 
+    def off_throughout(self, test: TestRecord) -> bool:
+        """The flag was off for the whole call: off as recorded, and never turned on meanwhile
+        (``monkeypatch.setenv`` included: ``flags_seen_on``)."""
+        return self.flag_state(test) is False and self.flag not in (
+            test.data.get("flags_seen_on") or ()
+        )
+
     def of_slice(self) -> list[TestRecord]:
         return [t for t in self.tests if self.slice.holds(t.path) or self.nodes(t)]
 
     def _passed_off(self) -> list[TestRecord]:
         """Passing tests that ran with the flag off and emitted the slice's points."""
-        return [t for t in self.tests if t.passed and self.flag_state(t) is False and self.nodes(t)]
+        return [t for t in self.tests if t.passed and self.off_throughout(t) and self.nodes(t)]
 
     def guarded_off(self) -> list[TestRecord]:
         return [
@@ -147,6 +172,23 @@ class _Runs:
 
     def _passed_on(self) -> list[TestRecord]:
         return [t for t in self.tests if t.passed and self.flag_state(t) is True]
+
+    def unsafe_off(self) -> list[TestRecord]:
+        """Tests (of any outcome) with the flag off throughout that another provider than
+        null answered: the slice's flag-off default is not its safe built-in provider."""
+        return [t for t in self.tests if self.off_throughout(t) and self.providers(t) - {NULL}]
+
+    def unsafe_findings(self) -> list[Finding]:
+        return [
+            Finding(
+                f"with {self.flag} off, provider:{', provider:'.join(sorted(real))} answered "
+                f"{test.nodeid}: the null provider (the safe built-in one) must answer every "
+                "flag-off call; choose the provider when called, from the flag",
+                test.nodeid,
+            )
+            for test in self.unsafe_off()
+            for real in [self.providers(test) - {NULL}]
+        ]
 
     def refusals(self) -> list[TestRecord]:
         return [
@@ -191,12 +233,12 @@ class _Runs:
                     candidates[0].nodeid,
                 )
             ]
-        seen = sorted({p for t in guarded for p in self.providers(t)})
+        if self.unsafe_off():
+            return []  # another provider answered: unsafe_findings says which and where
         return [
             Finding(
-                f"with {self.flag} off the slice's nodes carry "
-                + (f"provider:{', provider:'.join(seen)}" if seen else "no provider: label")
-                + ", not provider:null alone: the null provider must answer flag-off calls",
+                f"with {self.flag} off the slice's nodes carry no provider: label, so the gate "
+                "cannot tell that the null provider answered: label it provider:null",
                 guarded[0].nodeid,
             )
         ]

@@ -160,18 +160,26 @@ def _undo(done: Transaction, out: Out, why: str, output: str) -> int:
 
 def next_steps(promotion: Promotion) -> list[str]:
     """What the gate asks of the promoted code next (promotion starts the six criteria):
-    its lane verdict as the gate will see it, then what the other criteria need."""
-    pair, unit = promotion.pair, promotion.unit
+    its lane verdict as the gate will see it, then what the other criteria need, then the
+    gate run that judges the slice holding it."""
+    pair, unit, target = promotion.pair, promotion.unit, promotion.target_display
     config = load_lanes(pair.config.path, pair.repo, accepted_lane=pair.target.name)
     slice_ = next((s for s in discover_slices(config) if s.holds(promotion.target)), None)
     tests = [c for c in promotion.copies if is_test_file(c.display)]
-    lines = [
-        f"promoted {unit.display} to {promotion.target_display}; {unit.display} is kept.",
-        f"the gate now holds {promotion.target_display} to the six criteria; it still needs:",
-    ]
+    lines = [f"promoted {unit.display} to {target}; {unit.display} is kept."]
     if slice_ is None:
-        lines.append(f"  lane     a {MANIFEST_NAME} in a folder holding it")
-    elif slice_.problems:
+        lines.append(
+            f"{target} is in no slice yet, so no gate run judges it: write a {MANIFEST_NAME} "
+            "in a folder holding it; the gate then holds it to the six criteria:"
+        )
+    elif slice_.relpath != promotion.target:
+        lines.append(
+            f"{target} is now part of the slice {slice_.relpath}, which the gate holds to the "
+            f"six criteria; for {target} the slice needs:"
+        )
+    else:
+        lines.append(f"the gate now holds {target} to the six criteria; it still needs:")
+    if slice_ is not None:
         lines += [f"  lane     {p.message} (fix: {p.hint})" for p in slice_.problems]
     lines += [
         "  matriz   its capabilities instrumented, every declared emit point emitted by tests",
@@ -181,7 +189,8 @@ def next_steps(promotion: Promotion) -> list[str]:
         "  sla      an SLA test (@pytest.mark.sla) within the manifest's p95 budget",
         "  dry-run  its feature flag off by default, both flag states tested, consent gates",
         f"  (imports: no import of the {pair.source.name} lane is left; every gate run checks)",
-        f"see each verdict: pytest --lukhas-gate --lukhas-slice {promotion.target}",
+        "see each verdict: pytest --lukhas-gate"
+        + (f" --lukhas-slice {slice_.relpath}" if slice_ is not None else ""),
         f"commit: chore(promotion): promote {_short(promotion)} from {pair.source.name} -> "
         f"{pair.target.name}",
     ]

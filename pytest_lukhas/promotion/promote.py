@@ -14,6 +14,7 @@ from ..boundaries.graph import Edge, ImportGraph, edges_of
 from ..boundaries.rules import Checker, Rule, rules_of
 from ..boundaries.scan import scan_paths
 from ..lanes import Lane
+from ..manifests import discover_slices
 from ..problems import ConfigError, Problem
 from . import smoke
 from .changes import FileChange, file_mode
@@ -356,10 +357,22 @@ def _config(ctx: _Context, promotion: Promotion, allow: list[tuple[Lane, str, st
          f"lane {lane.name!r} allow_from gains {glob!r}: {why}")
         for lane, glob, why in dict.fromkeys(allow)
     ]  # fmt: skip
+    holder = next(
+        (
+            slice_
+            for slice_ in discover_slices(config)
+            if slice_.promoted_from is None and slice_.holds(promotion.target)
+        ),
+        None,
+    )
+    why = (
+        f"it is part of the slice {holder.relpath}, which the gate holds to the six criteria"
+        if holder is not None
+        else "the gate holds it to the six criteria until a manifest makes it a slice"
+    )
     edits.append((
         ("lanes", lanes.index(target), "promotion", "promoted"), record, True,
-        f"lane {target.name!r} promotion.promoted gains {record!r}: the gate holds it to the "
-        "six criteria until a manifest makes it a slice",
+        f"lane {target.name!r} promotion.promoted gains {record!r}: {why}",
     ))  # fmt: skip
     for path, item, create, note in edits:
         try:

@@ -9,8 +9,8 @@ from tests.conftest import MANIFEST, gate_table, write
 from tests.promotion.conftest import shop
 
 
-def _gate(pytester):
-    return pytester.runpytest("--lukhas-gate", "-p", "no:cacheprovider")
+def _gate(pytester, *args):
+    return pytester.runpytest("--lukhas-gate", "-p", "no:cacheprovider", *args)
 
 
 def test_the_gate_reports_what_promoted_code_still_lacks(pytester, lukhas_gate):
@@ -54,3 +54,40 @@ def test_a_shim_in_the_accepted_lane_importing_the_candidate_lane_fails_criterio
     result.stdout.fnmatch_lines(
         ["*billing imports: ?import? prod.billing.orchestration imports labs.orchestration*"]
     )
+
+
+def _verdict_command(out: str) -> list[str]:
+    line = next(line for line in out.splitlines() if line.startswith("see each verdict: "))
+    command = line.removeprefix("see each verdict: ").split()
+    assert command[:2] == ["pytest", "--lukhas-gate"], line
+    return command[2:]
+
+
+def test_promoting_into_an_existing_slice_names_that_slice_and_its_command_runs(
+    gate_repo, lukhas_gate
+):
+    """prod/billing is a slice already: the promoted module joins it, it is no slice of its own."""
+    write(gate_repo.path, {"labs/billing/__init__.py": "", "labs/billing/refunds.py": REFUNDS})
+    done = lukhas_gate("promote", "labs/billing/refunds.py", "--root", gate_repo.path)
+    assert done.code == 0, done.out
+    assert "prod/billing/refunds.py is now part of the slice prod/billing" in done.out
+    assert "until a manifest makes it a slice" not in done.out
+    assert "gains 'prod/billing/refunds.py': it is part of the slice prod/billing" in done.out
+    args = _verdict_command(done.out)
+    assert args == ["--lukhas-slice", "prod/billing"]
+    result = _gate(gate_repo, *args)
+    assert result.ret in (0, 1), result.stdout.str()  # judged, not a usage error
+    assert list(gate_table(result)) == ["billing"]
+
+
+def test_promoted_code_outside_any_slice_gets_a_command_that_selects_it(pytester, lukhas_gate):
+    repo = shop(pytester.path, {"prod/shared.py": "RATE = 2\n"})
+    done = lukhas_gate("promote", "labs/billing", "--root", repo)
+    assert done.code == 0, done.out
+    args = _verdict_command(done.out)
+    assert args == ["--lukhas-slice", "prod/billing"]
+    result = _gate(pytester, *args)
+    assert list(gate_table(result)) == ["billing"]
+
+
+REFUNDS = "def refund(amount):\n    return -amount\n"

@@ -103,6 +103,16 @@ def test_no_bundle_for_head_writes_nothing(repo, capsys):
     assert not (repo / "LUKHAS_SYSTEM_STATUS.md").exists()
 
 
+@pytest.mark.parametrize("write", [[], ["--write"]], ids=["show", "write"])
+def test_no_bundle_for_head_says_the_pytest_command_that_writes_one(repo, capsys, write):
+    """Not `make gate`: a foreign repository has no Makefile."""
+    assert main(["status", "--root", str(repo), "--bundle-dir", "out/gate", *write]) == 1
+    assert capsys.readouterr().out == (
+        "no gate bundle for HEAD c0ffee0ddc1c in out/gate/: write one with "
+        "`pytest --lukhas-gate --lukhas-bundle out/gate` from the repository root\n"
+    )
+
+
 def test_this_repositorys_status_page_was_written_by_the_command():
     text = (ROOT / status_page.FILE_NAME).read_text(encoding="utf-8")
     assert text.startswith("# LUKHAS system status\n\n<!-- Written by `lukhas-gate status --write`")
