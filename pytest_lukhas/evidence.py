@@ -72,7 +72,7 @@ class Evidence:
     collection: Collection | None = None  # pytest's test-file rules and the narrowing options
     collected_files: set[str] = field(default_factory=set)  # with or without tests in them
     collection_errors: set[str] = field(default_factory=set)  # files or folders that failed
-    collection_interrupted: bool = False  # pytest stopped at them: no test ran
+    collection_interrupted: bool = False  # no test ran after them
     # Slice test file -> what left it out of the run; None until checked.
     uncollected: dict[str, str] | None = None
 

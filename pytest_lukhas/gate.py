@@ -72,6 +72,8 @@ def _partial_reasons(slices: tuple[SliceVerdicts, ...], evidence: Evidence) -> t
         details = row.get(Criterion.TESTS).details
         for key in counts:
             counts[key] += details.get(key, 0)
+    if evidence.collection_interrupted:
+        counts["not_run"] = 0  # the collection errors above say why
     reasons += [f"{n} slice tests {key.replace('_', ' ')}" for key, n in counts.items() if n]
     return tuple(reasons)
 

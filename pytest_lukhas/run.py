@@ -87,10 +87,9 @@ class GateRun:
 
     def finish(self) -> GateResult:
         evidence = self.evidence
+        # pytest stops at collection errors unless told to go on (pytest-xdist goes on).
+        evidence.collection_interrupted = bool(evidence.collection_errors and not evidence.tests)
         if evidence.collection is not None:
-            evidence.collection_interrupted = bool(
-                evidence.collection_errors and not evidence.collection.keeps_going
-            )
             seen = evidence.collected_files | {i.split("::", 1)[0] for i in evidence.collected}
             missing = uncollected(evidence.collection, self.slices, self.config.repo_root, seen)
             evidence.uncollected = {

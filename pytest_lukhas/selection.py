@@ -122,7 +122,6 @@ class Collection:
     args_source: str = ""  # "path arguments" or "testpaths"; "" for the invocation folder
     ignore: tuple[str, ...] = ()
     ignore_glob: tuple[str, ...] = ()
-    keeps_going: bool = False  # --continue-on-collection-errors
 
     @classmethod
     def of(cls, config: pytest.Config) -> Collection:
@@ -138,7 +137,6 @@ class Collection:
             args_source=source,
             ignore=tuple(config.getoption("ignore") or ()),
             ignore_glob=tuple(config.getoption("ignore_glob") or ()),
-            keeps_going=bool(config.getoption("continue_on_collection_errors")),
         )
 
     def test_files(self, folder: Path) -> list[Path]:

@@ -118,7 +118,7 @@ def test_collection_error_is_named_not_blamed_on_missing_tests(gate_repo):
         "prod/billing/tests/test_refund.py",
         "lukhas gate: RED (partial gate)",
     ])  # fmt: skip
-    assert "no tests ran for this slice" not in out
+    assert "no tests ran for this slice" not in out and "tests not run" not in out
     assert gate_table(result)["billing"]["tests"] == "FAIL"
     result.stdout.fnmatch_lines(["  billing tests: *collection error*"])
     assert result.ret != pytest.ExitCode.OK
@@ -220,3 +220,32 @@ def test_a_long_red_reason_is_shown_in_full(gate_repo):
     text = "".join(line.strip() for line in result.stdout.lines)
     assert f"prod/billing/tests/test_more.py::{name}" in text
     assert not any(line.rstrip().endswith("~") for line in result.stdout.lines)
+
+
+def test_collection_error_under_xdist_is_named(gate_repo):
+    gate_repo.makepyfile(**{"prod/billing/tests/test_refund": "import nowhere_to_be_found\n"})
+    result = _run(gate_repo, "-n", "2")
+    text = _gate_text(result)
+    assert "partial gate: collection errors" in text
+    assert "prod/billing/tests/test_refund.py" in text.split("partial gate: ")[1]
+    assert "no tests ran for this slice" not in text
+    assert result.ret != pytest.ExitCode.OK
+
+
+def test_a_broken_conftest_above_the_slice_is_its_collection_error(gate_repo):
+    gate_repo.makepyfile(**{"prod/conftest": "raise RuntimeError('broken')\n"})
+    result = _run(gate_repo)
+    text = _gate_text(result)
+    assert "collection errors interrupted the run" in text
+    assert "billing tests: collection error in prod" in text
+    assert result.ret != pytest.ExitCode.OK
+
+
+def test_a_slice_stopped_by_another_slices_collection_error_says_so(gate_repo):
+    _second_slice(gate_repo, "import nowhere_to_be_found\n")
+    result = _run(gate_repo)
+    result.stdout.fnmatch_lines([
+        "  billing tests: collection errors elsewhere interrupted the run before its tests ran",
+        "      at prod/ledger/tests/test_ledger.py",
+    ])  # fmt: skip
+    assert "collected but not run" not in result.stdout.str()

@@ -40,7 +40,7 @@ def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
 
     if errors := _collection_errors(slice_, evidence):
         return red(f"collection error in {', '.join(errors)}: its tests could not run", errors[0])
-    if not collected and not deselected and evidence.collection_interrupted:
+    if evidence.collection_interrupted:
         first = sorted(evidence.collection_errors)[0]
         return red("collection errors elsewhere interrupted the run before its tests ran", first)
     if failed := [r.nodeid for r in records if r.outcome in ("failed", "error")]:
