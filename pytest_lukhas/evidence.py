@@ -17,6 +17,7 @@ import pytest
 if TYPE_CHECKING:
     from .boundaries.check import ImportReport
     from .flags import FlagSettings
+    from .selection import Collection
     from .sla.results import SlaResults
 
 REPORT_ATTR = "lukhas"
@@ -68,6 +69,12 @@ class Evidence:
     narrowing_options: tuple[str, ...] = ()  # -k, -m, --lf, ... when given
     gate_items: set[str] = field(default_factory=set)  # checks the gate added, not tests
     flags: FlagSettings | None = None  # the declared flags the run's fixtures managed
+    collection: Collection | None = None  # pytest's test-file rules and the narrowing options
+    collected_files: set[str] = field(default_factory=set)  # with or without tests in them
+    collection_errors: set[str] = field(default_factory=set)  # files or folders that failed
+    collection_interrupted: bool = False  # no test ran after them
+    # Slice test file -> what left it out of the run; None until checked.
+    uncollected: dict[str, str] | None = None
 
     def record(self, report: pytest.TestReport, path: str) -> TestRecord:
         record = self.tests.setdefault(report.nodeid, TestRecord(report.nodeid, path))

@@ -18,9 +18,7 @@ from .evidence import REPORT_ATTR, item_data
 from .lanes import DEFAULT_CONFIG, load_lanes
 from .problems import ConfigError
 from .run import GATE_RUN, GateRun
-from .selection import narrowing_options
-
-WORKER_DESELECTED = "lukhas_deselected"
+from .selection import Collection, narrowing_options
 
 # Hook modules of single criteria, loaded with this plugin.
 pytest_plugins = ("pytest_lukhas.sla.plugin",)
@@ -141,7 +139,9 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as exc:
         raise pytest.UsageError("lukhas gate: the configuration is invalid:\n" + str(exc)) from None
     run.evidence.narrowing_options = narrowing_options(config)
-    run.evidence.flags = flags.settings_for(run.config, run.slices, dry_run_env)
+    run.evidence.collection = Collection.of(config)
+    # Every manifest's flag: tests of slices left out by --lukhas-slice still set theirs.
+    run.evidence.flags = flags.settings_for(run.config, run.all_slices, dry_run_env)
     config.stash[flags.SETTINGS] = run.evidence.flags
     bundle_dir = config.getoption("lukhas_bundle") or config.getini("lukhas_bundle_dir")
     if bundle_dir and not hasattr(config, "workerinput"):
@@ -268,6 +268,9 @@ class GateHooks:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.run.record(report)
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        self.run.collect_report(report)
+
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.run.deselect([item.nodeid for item in items])
 
@@ -282,7 +285,7 @@ class GateHooks:
     def pytest_testnodedown(self, node: object) -> None:
         """pytest-xdist: a worker's deselection and runtime import findings."""
         output = getattr(node, "workeroutput", {})
-        self.run.deselect(output.get(WORKER_DESELECTED, []))
+        self.run.from_worker(output)
         self.imports.from_worker(output)
 
     @pytest.hookimpl(wrapper=True)
@@ -300,7 +303,7 @@ class GateHooks:
         if self.is_worker:
             # The controller judges; it hears of the worker's findings in testnodedown.
             output = self.config.workeroutput  # type: ignore[attr-defined]
-            output[WORKER_DESELECTED] = sorted(self.run.evidence.deselected)
+            self.run.to_worker_output(output)
             output[WORKER_KEY] = self.imports.to_worker_output()
             return
         self.run.evidence.imports = self.imports.final_report()

@@ -1,4 +1,8 @@
-"""The terminal table: one row per slice, one column per criterion, reasons below."""
+"""The terminal table: one row per slice, one column per criterion, reasons below.
+
+The table's cells are cut to fit; reasons never are: each is one whole line (the
+terminal wraps it; a CI log keeps it greppable), so it is read in full.
+"""
 
 from __future__ import annotations
 
@@ -51,11 +55,13 @@ def short_names(names: list[str]) -> list[str]:
 
 
 def render(result: GateResult, width: int = WIDTH) -> list[str]:
-    """Lines of the gate table, none wider than ``width``."""
+    """Lines of the gate table: its rows no wider than ``width``, reasons in full."""
     name_width = max(12, width - _CELL * len(_HEADERS) - _COUNTS - _P95 - 1)
     columns = "".join(h.ljust(_CELL) for h in _HEADERS.values())
     header = "slice".ljust(name_width) + " " + columns + "passed".ljust(_COUNTS) + "p95/budget"
-    lines = [header, "-" * min(width, len(header))]
+    selection = result.selection
+    scope = selection.note() if selection is not None else ""
+    lines = [*([scope] if scope else []), header, "-" * min(width, len(header))]
     reasons: list[str] = []
     names = short_names([row.slice.name for row in result.slices])
     for row, short in zip(result.slices, names, strict=True):
@@ -66,22 +72,24 @@ def render(result: GateResult, width: int = WIDTH) -> list[str]:
         lines.append(_fit(f"{name} {cells}{counts}{p95}".rstrip(), width))
         for verdict in row.verdicts:
             if verdict.status is Status.FAIL:
-                reasons += _reason_lines(row.slice.short_name, verdict, width)
+                reasons += _reason_lines(row.slice.short_name, verdict)
     lines += reasons
     for verdict in result.repo_checks:
         if not verdict.green:
-            lines += _reason_lines("repo", verdict, width)
-    lines += [_fit(f"partial gate: {reason}", width) for reason in result.partial_reasons]
-    if result.green:
+            lines += _reason_lines("repo", verdict)
+    lines += [f"partial gate: {reason}" for reason in result.partial_reasons]
+    if result.green and scope:
+        lines.append(f"lukhas gate: GREEN for the selected slices only: {scope}")
+    elif result.green:
         lines.append("lukhas gate: GREEN: every slice meets all six criteria")
     else:
         lines.append("lukhas gate: RED" + (" (partial gate)" if result.partial_reasons else ""))
     return lines
 
 
-def _reason_lines(owner: str, verdict: Verdict, width: int) -> list[str]:
+def _reason_lines(owner: str, verdict: Verdict) -> list[str]:
     """One line saying why, and one saying where to look when the verdict knows."""
-    lines = [_fit(f"  {owner} {verdict.criterion}: {verdict.reason}", width)]
+    lines = [f"  {owner} {verdict.criterion}: {verdict.reason}"]
     if verdict.where:
-        lines.append(_fit(f"      at {verdict.where}", width))
+        lines.append(f"      at {verdict.where}")
     return lines

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .manifests import Slice
+
+if TYPE_CHECKING:
+    from .selection import Selection
 
 
 class Criterion(StrEnum):
@@ -67,6 +70,7 @@ class GateResult:
     slices: tuple[SliceVerdicts, ...]
     repo_checks: tuple[Verdict, ...] = ()
     partial_reasons: tuple[str, ...] = ()
+    selection: Selection | None = None  # None: every slice of the repository
 
     @property
     def green(self) -> bool:

@@ -6,7 +6,8 @@ Every item names the verdicts it stands on, so a tick means exactly this:
 item       ticked when
 =========  ==============================================================================
 gate       gate.json is green (every slice meets all six criteria, the repository checks
-           pass, the gate is not partial) and the CI run that wrote the bundle succeeded
+           pass, the gate is not partial, no slice was left out by ``--lukhas-slice``) and
+           the CI run that wrote the bundle succeeded
 imports    every slice's ``imports`` verdict and the repository's ``imports`` check pass
 matriz     every slice's ``matriz`` verdict passes
 dry_run    every slice's ``dry_run`` and ``tests`` verdicts pass
@@ -29,6 +30,7 @@ from typing import Any
 from ..report import short_names
 from ..verdicts import Criterion
 from . import md
+from .summary import selection_note
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,8 @@ def _gate_reasons(gate: dict[str, Any], names: list[str], context: RunContext) -
         if check.get("status") != "pass"
     ]
     reasons += [f"partial gate: {md.text(r)}" for r in gate.get("partial_reasons") or []]
+    if scope := selection_note(gate):
+        reasons.append(f"not the whole repository: {scope}")
     if not reasons and not gate.get("green"):
         reasons.append("gate.json says the gate is red")
     if context.conclusion not in (None, "success"):

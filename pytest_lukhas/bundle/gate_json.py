@@ -13,6 +13,7 @@ from typing import Any
 
 from ..evidence import Evidence
 from ..lanes import LaneConfig
+from ..selection import Selection
 from ..verdicts import GateResult
 from .gitinfo import Commit
 
@@ -100,6 +101,7 @@ def build(result: GateResult, evidence: Evidence, config: LaneConfig, info: RunI
         "green": result.green,
         "partial": bool(result.partial_reasons),
         "partial_reasons": list(result.partial_reasons),
+        "selection": (result.selection or _every(result)).to_json(),
         "slices": [
             {
                 "name": row.slice.name,
@@ -112,3 +114,8 @@ def build(result: GateResult, evidence: Evidence, config: LaneConfig, info: RunI
         "repo_checks": [v.to_json() for v in result.repo_checks],
         "tests": test_totals(evidence),
     }
+
+
+def _every(result: GateResult) -> Selection:
+    """The selection of a result that does not say: every slice it holds."""
+    return Selection(selected=tuple(row.slice.name for row in result.slices))

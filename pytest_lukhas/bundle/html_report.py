@@ -15,6 +15,7 @@ from html import escape
 from typing import Any
 
 from ..report import short_names
+from ..selection import Selection
 from ..verdicts import Criterion
 from . import latency_svg
 
@@ -96,7 +97,10 @@ def _header(gate: dict[str, Any], verdict: str) -> str:
     counts = ", ".join(
         f"{tests[k]} {k}" for k in ("failed", "skipped", "deselected") if tests.get(k)
     )
-    reasons = "".join(f"<li>{_e(r)}</li>" for r in gate.get("partial_reasons") or [])
+    listed = list(gate.get("partial_reasons") or [])
+    if scope := Selection.from_json(gate.get("selection")).note():
+        listed.append(f"not the whole repository: {scope}")
+    reasons = "".join(f"<li>{_e(r)}</li>" for r in listed)
     return (
         f'<header><h1>LUKHAS gate <span class="verdict {verdict.lower()}">{verdict}{partial}'
         f"</span></h1><p>Commit <code>{_e(commit['sha'])}</code>{ref}{dirty}</p>"

@@ -13,7 +13,7 @@ from typing import Any
 from ..report import counts_text, short_names
 from ..verdicts import Criterion
 from . import compare, md
-from .summary import red_reasons
+from .summary import red_reasons, selection_note
 from .verify import find_bundles, load_gate
 
 FILE_NAME = "LUKHAS_SYSTEM_STATUS.md"
@@ -74,6 +74,8 @@ def _headline(gate: dict[str, Any]) -> str:
     verdict = "✅ GREEN" if gate["green"] else "❌ RED"
     if gate["partial"]:
         verdict += " (partial gate)"
+    if scope := selection_note(gate):
+        verdict += f" for the selected slices only: {scope}"
     ref = f" on {md.code(commit['ref'])}" if commit.get("ref") else ""
     dirty = " with uncommitted changes" if commit["dirty"] else ""
     return (

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..report import counts_text, p95_text, short_names
+from ..selection import Selection
 from ..verdicts import Criterion
+from . import md
 
 MAX_BYTES = 1 << 20  # GitHub refuses step summaries over 1 MiB
 _MARK = {"pass": "✅", "fail": "❌"}
@@ -21,6 +23,8 @@ def render(gate: dict[str, Any]) -> str:
     verdict = "✅ GREEN" if gate["green"] else "❌ RED"
     if gate["partial"]:
         verdict += " (partial gate)"
+    if scope := selection_note(gate):
+        verdict += f" for the selected slices only: {scope}"
     tests = gate["tests"]
     lines = [
         f"## LUKHAS gate: {verdict}",
@@ -49,6 +53,12 @@ def render(gate: dict[str, Any]) -> str:
         lines += ["", "### Partial gate", ""]
         lines += [f"- {_cell(reason)}" for reason in gate["partial_reasons"]]
     return _limit("\n".join(lines) + "\n")
+
+
+def selection_note(gate: dict[str, Any]) -> str:
+    """``gated 1 of 3 slices (--lukhas-slice x); not gated: a, b`` as markdown; empty when
+    the run gated every slice."""
+    return md.text(Selection.from_json(gate.get("selection")).note())
 
 
 def red_reasons(gate: dict[str, Any]) -> list[str]:

@@ -38,13 +38,22 @@ def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
     def red(reason: str, where: str | None) -> Verdict:
         return Verdict(Criterion.TESTS, Status.FAIL, reason, where=where, details=details)
 
+    if errors := _collection_errors(slice_, evidence):
+        return red(f"collection error in {', '.join(errors)}: its tests could not run", errors[0])
+    if evidence.collection_interrupted:
+        first = sorted(evidence.collection_errors)[0]
+        return red("collection errors elsewhere interrupted the run before its tests ran", first)
+    if failed := [r.nodeid for r in records if r.outcome in ("failed", "error")]:
+        return red(f"{len(failed)} of {details['total']} tests failed", failed[0])
+    if missing := sorted(p for p in evidence.uncollected or {} if slice_.holds(p)):
+        causes = "; ".join(sorted({(evidence.uncollected or {})[p] for p in missing}))
+        files = f"{len(missing)} test file{'s' if len(missing) > 1 else ''}"
+        return red(f"{files} not collected (left out by {causes}): a partial gate", missing[0])
     if not collected and not deselected:
         return red(
             "no tests ran for this slice: add tests inside it and include it in the run",
             f"{slice_.relpath}/",
         )
-    if failed := [r.nodeid for r in records if r.outcome in ("failed", "error")]:
-        return red(f"{len(failed)} of {details['total']} tests failed", failed[0])
     if skipped := [r.nodeid for r in records if r.outcome != "passed"]:
         return red(f"{len(skipped)} tests skipped or xfailed: skips are not passes", skipped[0])
     if deselected:
@@ -52,3 +61,12 @@ def evaluate(slice_: Slice, config: LaneConfig, evidence: Evidence) -> Verdict:
     if not_run:
         return red(f"{len(not_run)} tests collected but not run", not_run[0])
     return Verdict(Criterion.TESTS, Status.PASS, details=details)
+
+
+def _collection_errors(slice_: Slice, evidence: Evidence) -> list[str]:
+    """The failed collections in the slice's folder, or of a folder that holds it."""
+    return sorted(
+        path
+        for path in evidence.collection_errors
+        if slice_.holds(path) or not path or slice_.relpath.startswith(path + "/")
+    )
