@@ -196,9 +196,13 @@ class Resolver:
             def lookup(name: str) -> tuple[str | None, int]:
                 return self.locate(anchor, (*parts, name))
         else:
-            target, _used, how = self.absolute(parts, anchor)
+            target, used, how = self.absolute(parts, anchor)
+            inside = _own_folder(target) if used == len(parts) else None
 
             def lookup(name: str) -> tuple[str | None, int]:
+                if inside is not None:  # `from pkg import name`: pkg's folder, or an attribute
+                    sub, sub_used = self.locate(inside, (name,)) if inside else (None, 0)
+                    return sub, len(parts) + sub_used
                 return self.absolute((*parts, name), anchor)[:2]
 
         if target is None:
@@ -233,6 +237,15 @@ class Resolver:
             if path.exists():
                 return relative.as_posix()
         return None
+
+
+def _own_folder(target: str | None) -> str | None:
+    """Where Python looks for the submodules of a resolved module: a regular package's own
+    folder ("" for a plain module, which has none); None for a namespace package, whose
+    portions may lie in several roots."""
+    if target is None or not target.endswith(".py"):
+        return None
+    return target.removesuffix(INIT).rstrip("/") if target.endswith(f"/{INIT}") else ""
 
 
 def import_roots(config: LaneConfig, extra: Sequence[str] = ()) -> tuple[str, ...]:

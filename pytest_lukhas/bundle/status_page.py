@@ -41,7 +41,8 @@ def render(gate: dict[str, Any], previous: dict[str, Any] | None = None) -> str:
         "# LUKHAS system status",
         "",
         "<!-- Written by `lukhas-gate status --write` from the gate bundle of the commit "
-        "below. Do not edit: run `make gate` and the command again. -->",
+        "below. Do not edit: run `pytest --lukhas-gate --lukhas-bundle DIR` and the command "
+        "again. -->",
         "",
         _headline(gate),
         "",

@@ -145,6 +145,9 @@ GREEN = {
     "alias-resolving-fully-in-its-own-lane": {
         API: "from core.x import y\n", "prod/core/__init__.py": "", "prod/core/x.py": "y = 1\n",
     },
+    "name-from-a-same-named-package-in-its-own-lane": {
+        API: "from core import x\n", "prod/core/__init__.py": "x = 1\n",
+    },
     "archive-imports-itself": {"attic/other.py": "from attic import old\n"},
     "labs-imports-prod": {"labs/engine.py": "from prod.billing import api\n"},
 }  # fmt: skip
