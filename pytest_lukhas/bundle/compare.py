@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..report import short_names
+from ..selection import Selection
 from ..verdicts import Criterion
 
 P95_TOLERANCE = 0.10  # a p95 must grow by more than this fraction to count as a regression
@@ -87,6 +88,7 @@ def compare(base: dict[str, Any], pr: dict[str, Any]) -> Comparison:
     base_slices = {s["name"]: s for s in base["slices"]}
     pr_slices = {s["name"]: s for s in pr["slices"]}
     names = sorted(base_slices.keys() | pr_slices.keys())
+    left_out = Selection.from_json(pr.get("selection"))
     short = dict(zip(names, short_names(names), strict=True))
     result.lines += [
         f"Base `{base['commit']['sha'][:12]}` → PR `{pr['commit']['sha'][:12]}`",
@@ -97,7 +99,12 @@ def compare(base: dict[str, Any], pr: dict[str, Any]) -> Comparison:
     p95_rows = []
     for name in names:
         if name not in pr_slices:
-            result.regressions.append(f"`{short[name]}` is no longer gated")
+            why = (
+                f" (left out of the PR's run: {left_out.note()})"
+                if name in left_out.unselected
+                else ""
+            )
+            result.regressions.append(f"`{short[name]}` is no longer gated{why}")
             continue
         criteria = pr_slices[name]["criteria"]
         before = base_slices.get(name, {}).get("criteria", {})

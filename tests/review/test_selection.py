@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
 
-from pytest_lukhas.bundle import comment, html_report, status_page, summary
+from pytest_lukhas.bundle import comment, compare, html_report, status_page, summary
 from pytest_lukhas.bundle.verify import load_valid_gate
 from tests.review.conftest import HEAD_SHA
 
@@ -55,3 +56,12 @@ def test_a_bundle_written_before_the_selection_was_recorded_still_renders(green_
     del gate["selection"]
     assert "selected slices only" not in summary.render(gate)
     assert "not the whole repository" not in comment.render([comment.PrBundle(gate)])
+
+
+def test_compare_names_the_selection_as_why_slices_are_no_longer_gated(one_slice):
+    base = copy.deepcopy(one_slice)
+    billing = base["slices"][0]
+    base["slices"] += [{**billing, "name": name} for name in ("prod.ledger", "prod.shipping")]
+    regressions = compare.compare(base, one_slice).regressions
+    assert len(regressions) == 2
+    assert all(f"(left out of the PR's run: {NOTE})" in r for r in regressions)
