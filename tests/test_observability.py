@@ -14,6 +14,7 @@ from lukhas.observability import (
     NODE_TYPES,
     SINK_ENV,
     EmitPoint,
+    active_sinks,
     capture,
     current_tenant,
     current_trace_id,
@@ -21,6 +22,7 @@ from lukhas.observability import (
     trace,
 )
 from lukhas.observability import sinks as sinks_module
+from lukhas.observability.matriz_emit import node_emitter
 
 SECRET = "usr_4711-secret"
 
@@ -317,6 +319,67 @@ def test_node_ids_are_unique():
     assert len({node["id"] for node in nodes}) == 1000
 
 
+def test_the_call_that_opens_a_trace_is_its_node_0_and_the_others_are_numbered():
+    with capture() as nodes:
+        outer()
+        asyncio.run(aadd(1))
+        with trace("given"):
+            add(1)
+            asyncio.run(aadd(1))
+    inner_node, outer_node, async_node, *in_given = nodes
+    trace_id = outer_node["provenance"]["trace_id"]
+    assert outer_node["id"] == f"LT-{trace_id}#N0"
+    assert inner_node["id"].removeprefix(f"LT-{trace_id}#N").isdigit()
+    assert inner_node["id"] != outer_node["id"]
+    assert async_node["id"] == f"LT-{async_node['provenance']['trace_id']}#N0"
+    # Calls inside a trace someone else opened never take node 0, whoever reuses its id.
+    assert [node["id"].removeprefix("LT-given#N").isdigit() for node in in_given] == [True] * 2
+    assert "LT-given#N0" not in {node["id"] for node in in_given}
+
+
+def _fixed_parts(node: dict) -> dict:
+    """A node without what differs per call: id, time, duration and the trace id."""
+    provenance = {k: v for k, v in node["provenance"].items() if k != "trace_id"}
+    skip = ("id", "timestamps", "duration_ms", "provenance")
+    return {**{k: v for k, v in node.items() if k not in skip}, "provenance": provenance}
+
+
+@pytest.mark.parametrize("raises", [False, True], ids=["ok", "error"])
+def test_sync_async_and_emitter_nodes_have_one_shape(raises):
+    """The sync wrapper builds its node in its own body: it must match the emitter's."""
+    point = EmitPoint(type="CONSENT", label="test:same", capability="same", consent_scopes=("s",))
+    options = {"label": point.label, "capability": "same", "consent_scopes": ["s"]}
+
+    def body():
+        if raises:
+            raise Boom("boom")
+
+    async def abody():
+        body()
+
+    sync = instrument("CONSENT", **options)(body)
+    asynchronous = instrument("CONSENT", **options)(abody)
+    with capture() as nodes:
+        with pytest.raises(Boom) if raises else nullcontext():
+            sync()
+        with pytest.raises(Boom) if raises else nullcontext():
+            asyncio.run(asynchronous())
+        emit = node_emitter(point, f"{__name__}.{body.__qualname__}")
+        emit(active_sinks(), "t-1", True, 0.001, "Boom" if raises else None, [point.label])
+    sync_node, async_node, emitted = nodes
+    assert list(sync_node) == list(async_node) == list(emitted)  # same keys, same order
+    assert list(sync_node["provenance"]) == list(emitted["provenance"])
+    assert _fixed_parts(sync_node) == _fixed_parts(emitted)
+    assert _fixed_parts(async_node) == {
+        **_fixed_parts(emitted),
+        "provenance": {
+            **_fixed_parts(emitted)["provenance"],
+            "producer": f"{__name__}.{abody.__qualname__}",
+        },
+    }
+    assert emitted["id"] == "LT-t-1#N0"
+
+
 # --- trace id and tenant -----------------------------------------------------------------
 
 
@@ -366,11 +429,12 @@ def test_without_a_sink_no_trace_is_opened(no_sinks):
 
 
 def test_without_a_sink_no_node_is_built(no_sinks, monkeypatch):
-    from lukhas.observability import matriz_emit
+    from lukhas.observability import matriz_decorators, matriz_emit
 
     def forbidden(*_):
         raise AssertionError("a node was built with no sink active")
 
-    monkeypatch.setattr(matriz_emit, "time_ns", forbidden)
+    monkeypatch.setattr(matriz_emit, "time_ns", forbidden)  # the async wrapper's emitter
+    monkeypatch.setattr(matriz_decorators, "time_ns", forbidden)  # the sync wrapper
     assert add(1) == 2
     assert asyncio.run(aadd(1)) == 2

@@ -9,6 +9,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from time import time_ns
+from typing import NamedTuple
 
 from lukhas.observability.builtin_sinks import Node, Sink
 from lukhas.observability.labels import MAX_LABEL_LENGTH
@@ -23,9 +24,14 @@ NODE_TYPES: tuple[str, ...] = (
     "COMPUTATION", "VALIDATION", "CONSENT",
 )  # fmt: skip
 
-Emitter = Callable[[tuple[Sink, ...], str, float, str | None, list[str]], None]
+Emitter = Callable[[tuple[Sink, ...], str, bool, float, str | None, list[str]], None]
 
-_node_counter = itertools.count(1)  # node ids are unique per process without uuid4's cost
+# Node ids are "LT-<trace id>#N<n>": n is 0 for the node of the call that opened the trace
+# (trace ids are unique), else drawn from this counter; unique per process, far cheaper
+# than uuid4.
+node_counter = itertools.count(1)
+_NODE_FIELDS = ("version", "id", "type", "labels", "state", "timestamps", "provenance",
+                "duration_ms", "outcome")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -56,42 +62,64 @@ class EmitPoint:
         return f"{self.type}:{self.label}"
 
 
+class NodeParts(NamedTuple):
+    """What the nodes of one emit point share: bound once, copied or referenced per call."""
+
+    template: Node  # the top-level fields, in schema order, the fixed ones filled in
+    state: dict[str, float]
+    producer: str
+    capability: str
+    consent_scopes: tuple[str, ...]
+
+
+def node_parts(point: EmitPoint, producer: str) -> NodeParts:
+    """The shared parts of ``point``'s nodes, produced by ``producer``.
+
+    A node starts as a copy of ``template``: copying a dict is faster than building one
+    from a dict display, and keeps the schema's key order.
+    """
+    template: Node = dict.fromkeys(_NODE_FIELDS)
+    template.update(version=1, type=point.type, outcome="ok")
+    state = {"confidence": point.confidence, "salience": point.salience, "urgency": point.urgency}
+    return NodeParts(template, state, producer, point.capability, point.consent_scopes)
+
+
 def node_emitter(point: EmitPoint, producer: str) -> Emitter:
     """A function that builds the node of one call to ``producer`` and hands it to sinks.
 
-    Called as ``emit(sinks, trace_id, duration_s, error_type, labels)``, ``labels`` being
-    the emit label and any added by ``annotate``; everything that does not change between
-    calls is bound here, once.
+    Called as ``emit(sinks, trace_id, opened_trace, duration_s, error_type, labels)``:
+    ``opened_trace`` says the call opened its own trace, so its node is the trace's node 0;
+    ``labels`` are the emit label and any added by ``annotate``. The synchronous wrapper of
+    ``instrument`` builds its nodes with these same lines, written out in its own body.
     """
-    ntype, capability, scopes = point.type, point.capability, point.consent_scopes
-    state = {"confidence": point.confidence, "salience": point.salience, "urgency": point.urgency}
+    template, state, producer, capability, scopes = node_parts(point, producer)
 
-    def emit(
+    def emit(  # noqa: PLR0917 - runs per call: positional arguments are the cheapest
         sinks: tuple[Sink, ...],
         trace_id: str,
+        opened_trace: bool,
         duration_s: float,
         error_type: str | None,
         labels: list[str],
     ) -> None:
-        node: Node = {
-            "version": 1,
-            "id": f"LT-{trace_id}#N{next(_node_counter)}",
-            "type": ntype,
-            # A copy: a task the call started may still annotate after the node is emitted.
-            "labels": labels.copy(),
-            "state": state.copy(),  # a copy per node: a sink may change its node
-            "timestamps": {"created_ts": time_ns() // 1_000_000},
-            "provenance": {
-                "producer": producer,
-                "capabilities": [capability],
-                "tenant": tenant_var.get(),
-                "trace_id": trace_id,
-                "consent_scopes": [*scopes] if scopes else [],
-            },
-            "duration_ms": duration_s * 1000.0,
-            "outcome": "ok" if error_type is None else "error",
+        node = template.copy()
+        node["id"] = (
+            "LT-" + trace_id + "#N0" if opened_trace else f"LT-{trace_id}#N{next(node_counter)}"
+        )
+        # A copy: a task the call started may still annotate after the node is emitted.
+        node["labels"] = labels.copy()
+        node["state"] = state.copy()  # a copy per node: a sink may change its node
+        node["timestamps"] = {"created_ts": time_ns() // 1_000_000}
+        node["provenance"] = {
+            "producer": producer,
+            "capabilities": [capability],
+            "tenant": tenant_var.get(),
+            "trace_id": trace_id,
+            "consent_scopes": [*scopes] if scopes else [],
         }
+        node["duration_ms"] = duration_s * 1000.0
         if error_type is not None:
+            node["outcome"] = "error"
             node["error_type"] = error_type
         for sink in sinks:
             try:

@@ -86,8 +86,8 @@ def sink_errors() -> int:
     return _errors
 
 
-def sink_failed(sink: Sink, exc: Exception) -> None:
-    """Count a sink's error and warn about it, once per sink."""
+def sink_failed(sink: Sink, exc: Exception, stacklevel: int = 5) -> None:
+    """Count a sink's error and warn about it, once per sink (``stacklevel`` as for ``warn``)."""
     global _errors  # noqa: PLW0603 - process-wide counter
     with _lock:
         _errors += 1
@@ -97,7 +97,10 @@ def sink_failed(sink: Sink, exc: Exception) -> None:
         except TypeError:  # an unhashable callable: warn each time rather than never
             first = True
     if first:
-        warn(f"MATRIZ sink {sink!r} raised {type(exc).__name__}: {exc}; nodes it missed are lost")
+        message = (
+            f"MATRIZ sink {sink!r} raised {type(exc).__name__}: {exc}; nodes it missed are lost"
+        )
+        warn(message, stacklevel)
 
 
 def warn(message: str, stacklevel: int = 5) -> None:
@@ -105,7 +108,8 @@ def warn(message: str, stacklevel: int = 5) -> None:
 
     ``stacklevel`` counts from ``warn`` itself; the default, 5, points at the line that
     called the instrumented function (warn <- sink_failed or _parse_env <- the emitter or
-    sink lookup <- the wrapper <- that line).
+    sink lookup <- the wrapper <- that line); the sync wrapper, which builds its node
+    itself, passes 4.
     """
     with suppress(Exception):
         warnings.warn(message, RuntimeWarning, stacklevel=stacklevel)

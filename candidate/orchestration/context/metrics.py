@@ -69,5 +69,6 @@ def record(outcome: Outcome, sla_ms: float, *, configured: bool) -> None:
     if breach:
         labels.append(SLA_BREACH)
     error_type = None if outcome.ok else outcome.error_type or outcome.status.value
-    trace_id = current_trace_id() or new_trace_id()
-    _emit(sinks, trace_id, outcome.duration_ms / 1000, error_type, labels)
+    current = current_trace_id()
+    trace_id = new_trace_id() if current is None else current
+    _emit(sinks, trace_id, current is None, outcome.duration_ms / 1000, error_type, labels)
