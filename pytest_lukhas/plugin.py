@@ -321,9 +321,9 @@ class GateHooks:
         terminalreporter.section("lukhas gate")
         for problem in self.run.config.warnings:
             terminalreporter.write_line(str(problem), yellow=True)
-        for line in report.render(self.run.result):
-            terminalreporter.write_line(line)
         for line in self.imports.summary_lines():
+            terminalreporter.write_line(line)
+        for line in report.render(self.run.result):
             terminalreporter.write_line(line)
         if self.run.bundle_path is not None:
             terminalreporter.write_line(f"bundle: {self.run.bundle_path}")

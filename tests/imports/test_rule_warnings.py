@@ -99,6 +99,7 @@ def test_the_warning_shows_in_a_gate_run_and_the_cli(pytester, capsys):
         "ops/matriz.yaml:6: warning: [[]unmatched-glob] lane 'prod': deny_from pattern 'atic/**' "
         "matches no file; did you mean 'attic/**'?",
         "    fix: *",
+        "slice   *",  # then the gate table: the verdict is the last thing to read
     ])  # fmt: skip
     assert main(["imports", "--root", str(pytester.path)]) == 0
     assert "ops/matriz.yaml:6: warning: [unmatched-glob]" in capsys.readouterr().out
