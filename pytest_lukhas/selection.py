@@ -6,11 +6,13 @@ import fnmatch
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
+from typing import TYPE_CHECKING
 
 from .manifests import Slice
 from .problems import ConfigError, Problem
+
+if TYPE_CHECKING:  # loaded in a pytest run anyway; the console script must start quickly
+    import pytest
 
 # pytest options that run fewer tests than the suite has: (option dest, how a user wrote it)
 _NARROWING = (
@@ -125,6 +127,8 @@ class Collection:
 
     @classmethod
     def of(cls, config: pytest.Config) -> Collection:
+        import pytest
+
         source = {
             pytest.Config.ArgsSource.ARGS: "path arguments",
             pytest.Config.ArgsSource.TESTPATHS: "testpaths",

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +43,11 @@ class NoPullRequest(Exception):
 def urllib_transport(
     method: str, url: str, headers: Mapping[str, str], body: bytes | None
 ) -> Response:
+    # Imported here: urllib.request loads http.client and email, and every lukhas-gate
+    # command, `imports` too, loads this module to build its parser.
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, data=body, headers=dict(headers), method=method)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ..boundaries.formats import render
-from ..evidence import Evidence
+
+if TYPE_CHECKING:  # evidence imports pytest, which the console script does without
+    from ..evidence import Evidence
 
 SLA = "sla.json"
 IMPORTS = "imports.json"

@@ -6,14 +6,17 @@ import argparse
 import contextlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..boundaries.cache import ParseCache
-from ..boundaries.check import Built, ImportOptions, build_graph
-from ..lanes import DEFAULT_CONFIG, LaneConfig, load_lanes
-from . import perform, plan, promote
-from .pair import LanePair
-from .smoke import default_jobs
-from .unit import find_unit
+from ..lanes import DEFAULT_CONFIG
+
+if TYPE_CHECKING:
+    from ..boundaries.check import Built, ImportOptions
+    from ..lanes import LaneConfig
+    from .pair import LanePair
+
+# The modules doing the work are imported by the command that needs them: promote pulls in
+# libcst, and every lukhas-gate command, `imports` too, builds this parser.
 
 EXIT_REFUSED = 1
 DEFAULT_IMPORT_TIMEOUT = 10.0
@@ -100,6 +103,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> tuple[LaneConfig, LanePair, ImportOptions]:
+    from ..boundaries.check import ImportOptions
+    from ..lanes import load_lanes
+    from .pair import LanePair
+
     root = Path(args.root).resolve()
     config_path = Path(args.config).resolve() if args.config else root / DEFAULT_CONFIG
     config = load_lanes(config_path, root, accepted_lane=args.accepted_lane)
@@ -110,6 +117,9 @@ def _load(args: argparse.Namespace) -> tuple[LaneConfig, LanePair, ImportOptions
 
 
 def _graph(config: LaneConfig, options: ImportOptions, *, save: bool) -> Built:
+    from ..boundaries.cache import ParseCache
+    from ..boundaries.check import build_graph
+
     store = ParseCache.load(options.cache_dir)
     built = build_graph(config, options, store)
     if save:
@@ -118,6 +128,9 @@ def _graph(config: LaneConfig, options: ImportOptions, *, save: bool) -> Built:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from . import plan
+    from .smoke import default_jobs
+
     config, pair, options = _load(args)
     built = _graph(config, options, save=True)
     result = plan.rank(pair, built.graph, depth=args.depth)
@@ -131,6 +144,9 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _promote(args: argparse.Namespace) -> int:
+    from . import perform, promote
+    from .unit import find_unit
+
     config, pair, options = _load(args)
     unit = find_unit(pair, args.path, Path.cwd())
     built = _graph(config, options, save=False)  # promote writes nothing it does not roll back

@@ -169,3 +169,31 @@ def test_a_root_that_is_not_a_directory_is_named_in_the_error(tmp_path, capsys, 
         assert code == 2
         assert err.startswith(f"--root {root}: error: not a directory (fix: ")
         assert "Traceback" not in err
+
+
+# Modules `lukhas-gate imports` must not load when the cached report is reused: each costs
+# tens of milliseconds a warm run exists to save (pytest and libcst are for other commands,
+# http for the PR comment, grimp and process pools for a run that scans).
+NOT_FOR_A_WARM_RUN = (
+    "pytest", "libcst", "urllib.request", "http.client", "grimp", "multiprocessing",
+    "concurrent.futures.process",
+)  # fmt: skip
+PROBE = """\
+import json, sys
+from pytest_lukhas.cli import main
+main(["imports", "--root", sys.argv[1], "--format", "json"])
+print(json.dumps(sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules)))
+"""
+
+
+def test_a_warm_run_of_the_console_script_loads_only_what_it_needs(tmp_path):
+    import subprocess
+    import sys
+
+    repo = make_repo(tmp_path, DIRTY)
+    command = [sys.executable, "-c", PROBE, str(repo), json.dumps(NOT_FOR_A_WARM_RUN)]
+    for _ in range(2):  # the first run fills the cache
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+    report, loaded = done.stdout.strip().rsplit("\n", 1)
+    assert json.loads(report)["counts"]["parsed"] == 0  # it was a warm run
+    assert json.loads(loaded) == []
