@@ -16,6 +16,7 @@ from typing import Any
 
 from . import schemas
 from .problems import ConfigError, Problem, Severity, json_pointer
+from .schemas.remembered import ValidDocuments
 from .yaml_source import YamlDocument, load_yaml
 
 DEFAULT_CONFIG = "ops/matriz.yaml"
@@ -102,13 +103,22 @@ def load_lanes(
     *,
     accepted_lane: str | None = None,
     require_python_files: bool = True,
+    valid_before: ValidDocuments | None = None,
 ) -> LaneConfig:
-    """Load and check ``path``; raise :class:`ConfigError` listing every problem found."""
+    """Load and check ``path``; raise :class:`ConfigError` listing every problem found.
+
+    ``valid_before``: texts that passed the schema before, which need no second look (the
+    rest of the checks run every time).
+    """
     display = _display(path, repo_root)
     doc = load_yaml(path, display)
-    problems = schemas.validate(schemas.LANES, doc.data, display, doc.line_of)
-    if problems:
-        raise ConfigError(problems)
+    problems: list[Problem] = []
+    if valid_before is None or not valid_before.holds(schemas.LANES, doc.text):
+        problems = schemas.validate(schemas.LANES, doc.data, display, doc.line_of)
+        if problems:
+            raise ConfigError(problems)
+        if valid_before is not None:
+            valid_before.add(schemas.LANES, doc.text)
     assert isinstance(doc.data, dict)
     lanes = [_lane(raw, i, doc) for i, raw in enumerate(doc.data["lanes"])]
     problems += _lane_problems(lanes, doc, display)

@@ -21,6 +21,7 @@ PathKey = tuple[str | int, ...]
 class YamlDocument:
     data: object
     lines: dict[PathKey, int] = field(default_factory=dict)
+    text: str = ""  # what was parsed
 
     def line_of(self, path: PathKey) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -52,7 +53,7 @@ def load_yaml(path: Path, display: str) -> YamlDocument:
         context = getattr(exc, "context", None)
         message = f"invalid YAML: {what}" + (f" ({context})" if context else "")
         raise ConfigError([Problem(display, message, line=line)]) from None
-    doc = YamlDocument(data)
+    doc = YamlDocument(data, text=text)
     problems: list[Problem] = []
     if node is not None:
         _index(node, (), doc.lines, problems, display)

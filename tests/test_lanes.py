@@ -185,3 +185,41 @@ def test_missing_file_and_undecodable_file(tmp_path):
 def test_extension_keys_are_allowed(tmp_path):
     config = _load(tmp_path, "x-note: hi\n" + GOOD)
     assert config.accepted.name == "prod"
+
+
+def test_a_config_found_valid_before_is_not_validated_again(tmp_path, monkeypatch):
+    from pytest_lukhas import schemas
+    from pytest_lukhas.schemas.remembered import ValidDocuments
+
+    remembered = ValidDocuments(tmp_path / "cache" / "valid-configs")
+    first = _load(tmp_path, GOOD, valid_before=remembered)
+
+    def no_second_look(*_args, **_kwargs):
+        raise AssertionError("a remembered config was validated again")
+
+    monkeypatch.setattr(schemas, "validate", no_second_look)
+    again = _load(tmp_path, GOOD, valid_before=remembered)
+    assert again.accepted.name == first.accepted.name == "prod"
+    assert [lane.root for lane in again.lanes] == ["app", "lab"]
+
+
+def test_a_changed_config_is_validated_even_when_another_was_remembered(tmp_path):
+    from pytest_lukhas.schemas.remembered import ValidDocuments
+
+    remembered = ValidDocuments(tmp_path / "cache" / "valid-configs")
+    _load(tmp_path, GOOD, valid_before=remembered)
+    broken = GOOD.replace("root: lab/", "root: 42")
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, broken, valid_before=remembered)
+    assert "ops/matriz.yaml:8 at /lanes/1/root" in str(raised.value)
+    with pytest.raises(ConfigError):  # and an invalid config is never remembered
+        _load(tmp_path, broken, valid_before=remembered)
+
+
+def test_an_unusable_memory_of_valid_configs_costs_only_the_check(tmp_path):
+    from pytest_lukhas.schemas.remembered import ValidDocuments
+
+    (tmp_path / "a-file").write_text("")
+    remembered = ValidDocuments(tmp_path / "a-file" / "valid-configs")  # cannot be created
+    assert _load(tmp_path, GOOD, valid_before=remembered).accepted.name == "prod"
+    assert not remembered.holds("lanes.schema.json", GOOD)
