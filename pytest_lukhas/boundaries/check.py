@@ -19,7 +19,7 @@ from .graph import Builder, ImportGraph, module_name
 from .resolve import Resolver
 from .results import Computed
 from .rules import Checker, LaneIndex, Rule, merge, rules_of
-from .scan import MAX_FILE_BYTES, Found, ScannedFile, scan, scan_paths, walk
+from .scan import MAX_FILE_BYTES, Found, Listing, ScannedFile, scan, scan_paths, walk
 from .vacuous import rule_warnings
 
 CACHE_DIR = ".lukhas-cache"
@@ -155,15 +155,16 @@ def check_imports(
     started = time.perf_counter()
     options = options or ImportOptions.from_config(config)
     store = ParseCache.load(options.cache_dir)
-    found = list(walk(config))
+    listings: dict[str, Listing] = {}
+    found = list(walk(config, listings))
     result_key = None
     computed = None
     if store.directory is not None and store.stats:  # a cold cache holds no result
         result_key = results.key(config, options.key, found, store)
-        resolver = Resolver(config, options.import_roots)
+        resolver = Resolver(config, options.import_roots, listings)
         computed = results.restore(store, result_key, config, resolver)
     if computed is None:
-        computed, resolver = _compute(config, options, store, found)
+        computed, resolver = _compute(config, options, store, found, listings)
         if store.directory is not None:
             result_key = result_key or results.key(config, options.key, found, store)
             store.store_result(result_key, results.entry(computed, resolver, found))
@@ -195,9 +196,11 @@ def build_graph(
     options: ImportOptions,
     store: ParseCache,
     found: list[Found] | None = None,
+    listings: dict[str, Listing] | None = None,
 ) -> Built:
-    """Scan and resolve, without judging (the caller saves ``store`` if it wants to)."""
-    resolver = Resolver(config, options.import_roots)
+    """Scan and resolve, without judging (the caller saves ``store`` if it wants to);
+    ``listings`` are directories :func:`.scan.walk` listed while finding ``found``."""
+    resolver = Resolver(config, options.import_roots, listings)
     lanes = LaneIndex(config)
 
     def scan_more(relpaths: list[str]) -> dict[str, ScannedFile]:
@@ -227,9 +230,13 @@ def own_root(lanes: LaneIndex, relpath: str) -> str | None:
 
 
 def _compute(
-    config: LaneConfig, options: ImportOptions, store: ParseCache, found: list[Found]
+    config: LaneConfig,
+    options: ImportOptions,
+    store: ParseCache,
+    found: list[Found],
+    listings: dict[str, Listing] | None = None,
 ) -> tuple[Computed, Resolver]:
-    built = build_graph(config, options, store, found)
+    built = build_graph(config, options, store, found, listings)
     graph, lanes = built.graph, built.lanes
     store.save(set(graph.files))
     checker = Checker(config, graph, lanes)

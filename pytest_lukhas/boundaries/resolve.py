@@ -17,22 +17,26 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..lanes import LaneConfig
-from .scan import is_repo_code
+from .scan import Listing, is_repo_code, listing_of
 
 INIT = "__init__.py"
 # via
 STATIC, ALIAS = "import", "alias"
 
-Listing = tuple[frozenset[str], frozenset[str]]  # module stems with a .py file, directories
-
 
 class Resolver:
-    def __init__(self, config: LaneConfig, extra_roots: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        config: LaneConfig,
+        extra_roots: Sequence[str] = (),
+        listings: dict[str, Listing] | None = None,  # directories already listed, by relpath
+    ) -> None:
         self.repo = Path(os.path.realpath(config.repo_root))
         self.roots = import_roots(config, extra_roots)
         lane_roots = [lane.root for lane in config.lanes if lane.root not in self.roots]
         self.alias_roots = tuple(dict.fromkeys(lane_roots))
-        self._listings: dict[str, Listing] = {}
+        self._listings: dict[str, Listing] = dict(listings or {})
+        self._asked: set[str] = set()  # the directories resolution looked into
         self._absolute: dict[tuple[str, ...], tuple[str | None, int, str]] = {}
         self._external: dict[str, bool] = {}
         self._targets: dict[
@@ -40,27 +44,21 @@ class Resolver:
         ] = {}
 
     def listing(self, directory: str) -> Listing:
+        self._asked.add(directory)
         known = self._listings.get(directory)
         if known is not None:
             return known
-        modules, dirs = set(), set()
         try:
             with os.scandir(self.repo / directory if directory else self.repo) as entries:
-                for entry in entries:
-                    name = entry.name
-                    if name.endswith(".py"):
-                        modules.add(name[:-3])
-                    elif "." not in name and entry.is_dir():
-                        dirs.add(name)
+                listing = listing_of(entries)
         except OSError:
-            pass
-        listing = (frozenset(modules), frozenset(dirs))
+            listing = (frozenset(), frozenset())
         self._listings[directory] = listing
         return listing
 
     def consulted(self) -> tuple[dict[str, Listing], dict[str, bool]]:
         """The directory listings and installed-or-not answers resolution relied on."""
-        return dict(self._listings), dict(self._external)
+        return {d: self._listings[d] for d in self._asked}, dict(self._external)
 
     def locate(self, base: str, parts: Sequence[str]) -> tuple[str | None, int]:
         """The deepest module ``parts`` names below directory ``base``: (relpath, parts used).

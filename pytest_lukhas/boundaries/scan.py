@@ -25,7 +25,7 @@ import gc
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,6 +76,7 @@ class Scan:
 
 
 Found = tuple[str, str, str, StatKey]  # relpath, lives_at, absolute path, stat
+Listing = tuple[frozenset[str], frozenset[str]]  # module stems with a .py file, directories
 
 
 def scan(
@@ -151,23 +152,31 @@ def _scan_found(
     return result
 
 
-def walk(config: LaneConfig) -> Iterator[tuple[str, str, str, StatKey]]:
-    """(relpath, lives_at, absolute path, stat) of every .py file under the lane roots."""
+def walk(
+    config: LaneConfig, listings: dict[str, Listing] | None = None
+) -> Iterator[tuple[str, str, str, StatKey]]:
+    """(relpath, lives_at, absolute path, stat) of every .py file under the lane roots.
+
+    ``listings``, when given, receives the :func:`listing_of` each directory walked (by
+    repo-relative path), so import resolution need not list them again.
+    """
     repo = os.path.realpath(config.repo_root)
     roots = sorted({lane.root for lane in config.lanes})
     tops = [r for r in roots if not any(_below(r, other) for other in roots if other != r)]
     seen: set[str] = set()
     for top in tops:
-        yield from _walk_dir(os.path.join(repo, top) if top else repo, repo, seen)
+        yield from _walk_dir(os.path.join(repo, top) if top else repo, repo, seen, listings)
 
 
-def _walk_dir(start: str, repo: str, seen: set[str]) -> Iterator[tuple[str, str, str, StatKey]]:
+def _walk_dir(
+    start: str, repo: str, seen: set[str], listings: dict[str, Listing] | None
+) -> Iterator[tuple[str, str, str, StatKey]]:
     cut = len(repo) + 1
-    stack = [start]
+    inside = repo + os.sep
+    stack = [(start, os.path.realpath(start))]
     while stack:
-        directory = stack.pop()
-        real = os.path.realpath(directory)
-        if real in seen or not (real == repo or real.startswith(repo + os.sep)):
+        directory, real = stack.pop()
+        if real in seen or not (real == repo or real.startswith(inside)):
             continue  # a symlink loop, or a link leaving the repository
         seen.add(real)
         try:
@@ -177,20 +186,25 @@ def _walk_dir(start: str, repo: str, seen: set[str]) -> Iterator[tuple[str, str,
             continue
         if any(e.name == "pyvenv.cfg" for e in entries):
             continue  # a virtual environment is nobody's lane
+        if listings is not None:
+            listings[directory[cut:].replace(os.sep, "/")] = listing_of(entries)
         moved = real != directory  # reached through a symlink: files live elsewhere
         for entry in entries:
             name = entry.name
             try:
                 if entry.is_dir():
                     if name not in SKIP_DIRS and not name.startswith("."):
-                        stack.append(entry.path)
+                        # realpath only for a link: it costs a system call per path part
+                        link = entry.is_symlink()
+                        child = os.path.realpath(entry.path) if link else f"{real}{os.sep}{name}"
+                        stack.append((entry.path, child))
                 elif name.endswith(".py") and entry.is_file():
                     stat = entry.stat()
                     relpath = entry.path[cut:].replace(os.sep, "/")
                     lives_at = relpath
                     if moved or entry.is_symlink():
                         target = os.path.realpath(entry.path)
-                        if target.startswith(repo + os.sep):
+                        if target.startswith(inside):
                             lives_at = target[cut:].replace(os.sep, "/")
                     yield (
                         relpath,
@@ -200,6 +214,19 @@ def _walk_dir(start: str, repo: str, seen: set[str]) -> Iterator[tuple[str, str,
                     )
             except OSError:
                 continue  # a broken symlink or a file that vanished
+
+
+def listing_of(entries: Iterable[os.DirEntry[str]]) -> Listing:
+    """What resolution needs of a directory: the stems of its ``.py`` entries, and its
+    subdirectories whose names can be imported."""
+    modules, dirs = set(), set()
+    for entry in entries:
+        name = entry.name
+        if name.endswith(".py"):
+            modules.add(name[:-3])
+        elif "." not in name and entry.is_dir():
+            dirs.add(name)
+    return frozenset(modules), frozenset(dirs)
 
 
 def is_repo_code(relpath: str) -> bool:

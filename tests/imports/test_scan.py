@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from pytest_lukhas.boundaries.cache import ParseCache
 from pytest_lukhas.boundaries.check import CACHE_DIR, ImportOptions, check_imports
 from pytest_lukhas.boundaries.parse import GUARDED, IN_TYPE_CHECKING, parse_source
-from pytest_lukhas.boundaries.scan import scan
+from pytest_lukhas.boundaries.resolve import Resolver
+from pytest_lukhas.boundaries.scan import scan, walk
 from pytest_lukhas.lanes import load_lanes
 from tests.imports.conftest import CONFIG, make_repo
 
@@ -189,3 +190,19 @@ def test_a_namespace_directory_named_like_a_standard_module_does_not_shadow_it(t
     repo = make_repo(tmp_path, {"prod/billing/api.py": "import test.support\n",
                                 "test/helper.py": ""})  # fmt: skip
     assert check_imports(lanes(repo)).findings == []
+
+
+def test_the_walk_lists_each_directory_as_resolution_would(repo):
+    """check_imports hands the walk's listings to the resolver instead of listing again."""
+    (repo / "prod" / "vendor").symlink_to("../labs", target_is_directory=True)
+    (repo / "prod" / "billing" / "loop").symlink_to("..", target_is_directory=True)
+    (repo / "prod" / "billing" / "data.v2").mkdir()
+    (repo / "prod" / "billing" / "notes.txt").write_text("")
+    config = lanes(repo)
+    listings: dict = {}
+    files = list(walk(config, listings))
+    assert {path.rsplit("/", 1)[0] for path, *_ in files} <= set(listings)
+    fresh = Resolver(config)
+    assert listings == {directory: fresh.listing(directory) for directory in listings}
+    modules, dirs = listings["prod/billing"]
+    assert "data.v2" not in dirs and "notes" not in modules  # not importable by those names
