@@ -7,14 +7,20 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .bundle import comment, github, status_page, verify
-from .bundle.writer import bundle_name, resolve_commit
+from .bundle.github import BOT
 from .problems import ConfigError, Problem
+
+if TYPE_CHECKING:
+    from .bundle import comment, github
+
+# Each command imports the bundle modules it uses: every lukhas-gate command builds this
+# parser, and `lukhas-gate imports` should not pay for loading the report renderers.
 
 EXIT_OK, EXIT_FINDINGS = 0, 1
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
+STATUS_FILE = "LUKHAS_SYSTEM_STATUS.md"  # where `status --write` writes, below the root
 
 
 def add_commands(commands: Any) -> None:
@@ -38,8 +44,8 @@ def add_commands(commands: Any) -> None:
     post.add_argument("--event", metavar="FILE", help="the workflow_run event (GITHUB_EVENT_PATH)")
     post.add_argument(
         "--author",
-        default=github.BOT,
-        help=f"whose marked comment to update (default: {github.BOT})",
+        default=BOT,
+        help=f"whose marked comment to update (default: {BOT})",
     )
     post.set_defaults(handler=_comment)
     find = commands.add_parser(
@@ -54,7 +60,7 @@ def add_status_options(status: argparse.ArgumentParser) -> None:
     status.add_argument(
         "--write",
         action="store_true",
-        help=f"regenerate {status_page.FILE_NAME} from the bundle for HEAD",
+        help=f"regenerate {STATUS_FILE} from the bundle for HEAD",
     )
     status.add_argument(
         "--previous",
@@ -63,7 +69,7 @@ def add_status_options(status: argparse.ArgumentParser) -> None:
         "bundle in the bundle dir)",
     )
     status.add_argument(
-        "--output", metavar="PATH", help=f"where to write (default: ROOT/{status_page.FILE_NAME})"
+        "--output", metavar="PATH", help=f"where to write (default: ROOT/{STATUS_FILE})"
     )
 
 
@@ -76,6 +82,9 @@ def no_bundle_message(sha: str, bundle_dir: str) -> str:
 
 
 def write_status(args: argparse.Namespace) -> int:
+    from .bundle import status_page, verify
+    from .bundle.writer import bundle_name, resolve_commit
+
     root = Path(args.root)
     commit = resolve_commit(root)
     bundle_dir = root / args.bundle_dir
@@ -89,7 +98,7 @@ def write_status(args: argparse.Namespace) -> int:
     else:
         previous_path = status_page.previous_bundle(bundle_dir, gate)
     previous = verify.load_valid_gate(previous_path) if previous_path else None
-    output = Path(args.output) if args.output else root / status_page.FILE_NAME
+    output = Path(args.output) if args.output else root / STATUS_FILE
     output.write_bytes(status_page.render(gate, previous).encode("utf-8"))
     since = f", changes since {previous_path.name}" if previous_path else ""
     print(f"wrote {output} from {bundle.name}{since}")
@@ -97,6 +106,8 @@ def write_status(args: argparse.Namespace) -> int:
 
 
 def _bundles(paths: list[str], option: str) -> list[Path]:
+    from .bundle import verify
+
     found = [b for p in paths for b in verify.find_bundles(Path(p))]
     if not found:
         where = ", ".join(paths)
@@ -107,6 +118,8 @@ def _bundles(paths: list[str], option: str) -> list[Path]:
 
 
 def _comment(args: argparse.Namespace) -> int:
+    from .bundle import comment, github, verify
+
     paths = _bundles(args.bundles, "BUNDLE")
     bases = (
         [verify.load_valid_gate(p) for p in _bundles([args.base], "--base")] if args.base else []
@@ -134,10 +147,12 @@ def post_comment(
     event: dict[str, Any],
     client: github.Client,
     *,
-    author: str = github.BOT,
+    author: str = BOT,
     artifact_url: str | None = None,
 ) -> str:
     """Create or update the comment on the PR of a workflow_run ``event``; say what was done."""
+    from .bundle import comment, github
+
     repo, run = event["repository"]["full_name"], event["workflow_run"]
     try:
         pr = github.find_pull_request(client, repo, run)
@@ -161,6 +176,8 @@ def post_comment(
 def _pr_bundle(
     path: Path, bases: list[dict[str, Any]], links: dict[str, str], default_url: str | None
 ) -> comment.PrBundle:
+    from .bundle import comment, verify
+
     gate = verify.load_valid_gate(path)
     key = comment.python_key(gate)
     same = [b for b in bases if comment.python_key(b) == key]
@@ -176,6 +193,8 @@ def _pr_bundle(
 
 
 def _find_pr(args: argparse.Namespace) -> int:
+    from .bundle import github
+
     event = _event(args.event)
     repo, run = event["repository"]["full_name"], event["workflow_run"]
     try:

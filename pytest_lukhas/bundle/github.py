@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .comment import MARKER
-
 API = "https://api.github.com"
 BOT = "github-actions[bot]"  # the author of comments made with the workflow's GITHUB_TOKEN
 _NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
@@ -146,6 +144,8 @@ def upsert_comment(
     Returns ("created" | "updated" | "unchanged", the comment). Only ``author``'s comments
     count: anyone can write the marker in a comment of their own.
     """
+    from .comment import MARKER  # here: comment loads the report modules
+
     comments = client.pages(f"/repos/{repo}/issues/{number}/comments")
     mine = next(
         (

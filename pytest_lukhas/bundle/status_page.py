@@ -16,7 +16,6 @@ from . import compare, md
 from .summary import red_reasons, selection_note
 from .verify import find_bundles, load_gate
 
-FILE_NAME = "LUKHAS_SYSTEM_STATUS.md"
 _MARK = {"pass": "✅", "fail": "❌"}
 
 

@@ -172,11 +172,14 @@ def test_a_root_that_is_not_a_directory_is_named_in_the_error(tmp_path, capsys, 
 
 
 # Modules `lukhas-gate imports` must not load when the cached report is reused: each costs
-# tens of milliseconds a warm run exists to save (pytest and libcst are for other commands,
-# http for the PR comment, grimp and process pools for a run that scans).
+# milliseconds a warm run exists to save (pytest and libcst are for other commands, http
+# and the bundle renderers for the PR comment and the bundle, grimp and process pools for a
+# run that scans, jsonschema for a config not seen valid before).
 NOT_FOR_A_WARM_RUN = (
     "pytest", "libcst", "urllib.request", "http.client", "grimp", "multiprocessing",
-    "concurrent.futures.process",
+    "concurrent.futures.process", "jsonschema", "importlib.resources",
+    "pytest_lukhas.bundle.writer", "pytest_lukhas.bundle.comment",
+    "pytest_lukhas.bundle.status_page",
 )  # fmt: skip
 PROBE = """\
 import json, sys

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pytest_lukhas.bundle import status_page
 from pytest_lukhas.cli import main
 from pytest_lukhas.lanes import load_lanes
 from pytest_lukhas.manifests import discover_slices
+from pytest_lukhas.review_cli import STATUS_FILE
 from tests.review.conftest import HEAD_SHA
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,7 +114,7 @@ def test_no_bundle_for_head_says_the_pytest_command_that_writes_one(repo, capsys
 
 
 def test_this_repositorys_status_page_was_written_by_the_command():
-    text = (ROOT / status_page.FILE_NAME).read_text(encoding="utf-8")
+    text = (ROOT / STATUS_FILE).read_text(encoding="utf-8")
     assert text.startswith("# LUKHAS system status\n\n<!-- Written by `lukhas-gate status --write`")
     config = load_lanes(ROOT / "ops/matriz.yaml", ROOT)
     for slice_ in discover_slices(config):
