@@ -11,6 +11,7 @@ free pages.
 """
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -25,6 +26,8 @@ PRAGMAS = (
     "PRAGMA secure_delete=ON",
     "PRAGMA trusted_schema=OFF",
 )
+
+SQLITE_BUSY = 5
 
 # Primary SQLite result codes (the low byte of an extended code) -> (refusal code, advice).
 _REFUSALS = {
@@ -60,7 +63,7 @@ def connect(path: Path, *, busy_timeout_s: float, read_only: bool) -> sqlite3.Co
     )
     try:
         query = "PRAGMA journal_mode" if read_only else "PRAGMA journal_mode=WAL"
-        mode = conn.execute(query).fetchone()[0]
+        mode = _journal_mode(conn, query, busy_timeout_s)
         if mode != "wal" and not read_only:
             raise LedgerError(
                 "storage_unavailable",
@@ -73,6 +76,26 @@ def connect(path: Path, *, busy_timeout_s: float, read_only: bool) -> sqlite3.Co
         conn.close()
         raise
     return conn
+
+
+def _journal_mode(conn: sqlite3.Connection, query: str, busy_timeout_s: float) -> str:
+    """Run the journal-mode pragma, retrying while the file is busy, up to the timeout.
+
+    Switching a new file to WAL needs it to itself: while other processes open or switch
+    the same new file, SQLite answers SQLITE_BUSY at once, without waiting the busy
+    timeout as it does for a transaction's lock.
+    """
+    deadline = time.monotonic() + busy_timeout_s
+    pause = 0.001
+    while True:
+        try:
+            return conn.execute(query).fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            busy = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF == SQLITE_BUSY
+            if not busy or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 @contextmanager

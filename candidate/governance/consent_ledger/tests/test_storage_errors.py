@@ -183,3 +183,42 @@ def test_after_a_refusal_the_ledger_works_again(db_path, open_ledger):
     assert ledger.verify_consent("usr_1", "a")["error"]["code"] == "storage_corrupt"
     db_path.unlink()  # the operator restores (here: removes) the file
     assert grant(ledger, "usr_1", "a")["seq"] == 1
+
+
+class _Busy:
+    """A connection whose journal-mode pragma is busy ``times`` times, then answers."""
+
+    def __init__(self, times: int, code: int = 5) -> None:
+        self.times, self.code, self.calls = times, code, 0
+
+    def execute(self, _query):
+        self.calls += 1
+        if self.calls <= self.times:
+            error = sqlite3.OperationalError("database is locked")
+            error.sqlite_errorcode = self.code
+            raise error
+        return self
+
+    def fetchone(self):
+        return ("wal",)
+
+
+def test_switching_a_new_file_to_wal_waits_while_other_processes_hold_it():
+    """SQLite answers this pragma SQLITE_BUSY at once while other processes open or switch
+    the same new file (test_concurrency's writers hit it): it is retried, not refused."""
+    from candidate.governance.consent_ledger.storage import _journal_mode
+
+    busy = _Busy(times=3)
+    assert _journal_mode(busy, "PRAGMA journal_mode=WAL", busy_timeout_s=5.0) == "wal"
+    assert busy.calls == 4
+
+
+def test_switching_to_wal_gives_up_at_the_busy_timeout_and_on_other_errors():
+    from candidate.governance.consent_ledger.storage import _journal_mode
+
+    with pytest.raises(sqlite3.OperationalError):
+        _journal_mode(_Busy(times=10**6), "PRAGMA journal_mode=WAL", busy_timeout_s=0.05)
+    not_busy = _Busy(times=1, code=10)  # an I/O error: no point in waiting
+    with pytest.raises(sqlite3.OperationalError):
+        _journal_mode(not_busy, "PRAGMA journal_mode=WAL", busy_timeout_s=5.0)
+    assert not_busy.calls == 1
