@@ -7,9 +7,10 @@ back. One call fails as a whole on the first file it cannot read or parse (or on
 grimp), so a failing batch is split in halves until each failing file stands alone: those
 files are returned as None, for CPython to judge.
 
-grimp's threads (a rayon pool) do not survive ``fork``: a forked child that calls it again
-waits forever. The fast path is therefore off in any process forked after this module was
-imported (:func:`usable`).
+grimp's threads (a rayon pool, started on first use) do not survive ``fork``: a forked child
+that calls it again waits forever. The fast path is therefore off in any process forked
+after grimp's native module was loaded (:func:`usable`); a process forked before that may
+use it (:func:`forked_children_may_use`).
 
 Every file is named to grimp as one module of a single package rooted at the repository,
 ``<32 placeholders>.<path parts>``: the placeholders keep grimp's resolution of relative
@@ -19,6 +20,7 @@ imports (up to 30 levels, see :mod:`.prefilter`) inside the name.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -27,16 +29,27 @@ from typing import Any, NamedTuple
 
 _PACKAGE = ".".join(["_"] * 32)
 _SWAP = threading.Lock()
-_FORKED: list[bool] = []  # one entry in a process forked after this module was imported
+_NATIVE = "grimp._rustgrimp"
+_FORKED_AFTER_LOAD: list[bool] = []  # one entry in a process forked after grimp was loaded
 
 
 def usable() -> bool:
     """Whether grimp's scanner may be called in this process."""
-    return not _FORKED
+    return not _FORKED_AFTER_LOAD
+
+
+def forked_children_may_use() -> bool:
+    """Whether a process forked from this one now could call grimp's scanner."""
+    return usable() and _NATIVE not in sys.modules
+
+
+def _after_fork_in_child() -> None:
+    if _NATIVE in sys.modules:
+        _FORKED_AFTER_LOAD.append(True)
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=lambda: _FORKED.append(True))
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class _Module(NamedTuple):

@@ -14,20 +14,17 @@ back are parsed by CPython, in worker processes when there are enough files for 
 """
 
 # The walk runs once per file of the repository: os.path and os.scandir, not pathlib.
-# ruff: noqa: PTH116, PTH117, PTH118, PTH123
+# ruff: noqa: PTH116, PTH117, PTH118
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import functools
 import gc
 import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..lanes import LaneConfig
@@ -37,7 +34,7 @@ from .parse import FileParse, parse_import_lines, parse_source
 from .prefilter import fast_path_may_take
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Executor
 
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})  # and hidden directories
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -92,14 +89,26 @@ def scan(
     ``workers`` None chooses by the amount of work. ``on_file`` sees each file as soon as
     it is known, while workers still parse the rest. The caller saves ``cache``."""
     files = list(walk(config)) if found is None else found
+    with _gc_paused():
+        return _scan_found(files, cache, workers, max_file_bytes, on_file)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic GC off meanwhile: scanning and resolving make hundreds of thousands of
+    small tuples and no cycles, so a collection only costs. On the way out what was made
+    meanwhile moves to the oldest generation (``freeze`` then ``unfreeze``, no traversal):
+    left in the youngest, the first collections after ``enable`` would traverse it all,
+    to find no cycle (0.1-0.15 s after a cold scan of 10,000 files)."""
     paused = gc.isenabled()
-    gc.disable()  # tens of thousands of small tuples and no cycles: collecting only costs
+    gc.disable()
     try:
-        result = _scan_found(files, cache, workers, max_file_bytes, on_file)
+        yield
     finally:
         if paused:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
-    return result
 
 
 def scan_paths(
@@ -248,8 +257,7 @@ def digests(found: list[Found], cache: ParseCache) -> dict[str, str]:
         digest = cache.digest_for(relpath, stat)
         if digest is None:
             try:
-                with open(absolute, "rb") as handle:
-                    digest = content_hash(handle.read())
+                digest = content_hash(read_file(absolute, stat[0]))
             except OSError:
                 digest = f"unreadable:{stat[0]}"
             else:
@@ -265,7 +273,7 @@ def _hash_known(
     remaining = []
     for relpath, lives_at, absolute, stat in todo:
         try:
-            data = Path(absolute).read_bytes()
+            data = read_file(absolute, stat[0])
         except OSError:
             remaining.append((relpath, lives_at, absolute, stat))
             continue
@@ -276,6 +284,23 @@ def _hash_known(
         else:
             remaining.append((relpath, lives_at, absolute, stat))
     return remaining
+
+
+def read_file(path: str, size: int) -> bytes:
+    """The file's bytes, read with ``os.read``: for the small files of a typical lane that
+    costs half of ``open(path, "rb").read()`` (no file object or buffer). ``size`` is what
+    the walk saw; a file that grew since is read to its end."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        data = os.read(fd, size + 1)
+        if len(data) <= size:  # a regular file reads short only at its end
+            return data
+        chunks = [data]
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def content_hash(data: bytes) -> str:
@@ -289,7 +314,8 @@ def _worker_count(files: int) -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     wanted = min(cores or 1, files // FILES_PER_WORKER)
     forkable = "fork" in _start_methods() and threading.active_count() == 1
-    return wanted if wanted > 1 and forkable else 0
+    # a child forked after grimp's threads may have started cannot use the fast path
+    return wanted if wanted > 1 and forkable and rustscan.forked_children_may_use() else 0
 
 
 def _start_methods() -> list[str]:
@@ -302,58 +328,45 @@ Parsed = tuple[str, str, StatKey, str, FileParse]
 # A file for the fast path, read but not parsed: relpath, lives_at, stat, hash, bytes, and
 # the directory its relpath is relative to.
 Pending = tuple[str, str, StatKey, str, bytes, str]
-CHUNK = 500  # files read (and handed to ruff) at a time in this process
+CHUNK = 500  # files parsed at a time
 
 
 def _parse_all(todo: list[tuple[str, str, str, StatKey]], workers: int) -> Iterator[Parsed]:
-    """Parse results in the order of ``todo``. Files the fast path may take
-    (:mod:`.prefilter`) are parsed by ruff in a thread (:mod:`.rustscan`) one chunk behind
-    the reading, the others by CPython, in worker processes when there are ``workers``."""
-    from concurrent.futures import ThreadPoolExecutor
+    """Parse results in the order of ``todo``, a chunk at a time (:func:`_parse_chunk`): in
+    ``workers`` forked processes when there are, otherwise in two threads of this process
+    (ruff's parser releases the GIL, so one chunk is read while another is parsed)."""
+    if workers > 1:  # imported only here (pytester's in-process runs forget modules)
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
 
-    size = CHUNK if workers <= 1 else max(1, len(todo) // (workers * 4))
-    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-    prepare = functools.partial(_prepare_chunk, fast=rustscan.usable())
-    with contextlib.ExitStack() as stack:
-        if workers > 1:  # imported only here (pytester's in-process runs forget modules)
-            from concurrent.futures import ProcessPoolExecutor
-            from multiprocessing import get_context
+        pool: Executor = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"))
+        size = max(1, min(CHUNK, len(todo) // (workers * 4)))
+    else:
+        from concurrent.futures import ThreadPoolExecutor
 
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"))
-            prepared = stack.enter_context(pool).map(prepare, chunks)
-        else:
-            prepared = map(prepare, chunks)
-        ruff = stack.enter_context(ThreadPoolExecutor(max_workers=1))  # after any fork
-        waiting: collections.deque[tuple[list[Parsed | Pending], Future[Lines]]] = (
-            collections.deque()
-        )
-        for chunk in prepared:
-            waiting.append((chunk, ruff.submit(_import_lines, chunk)))
-            if len(waiting) > 1:
-                yield from _finish(*waiting.popleft())
-        while waiting:
-            yield from _finish(*waiting.popleft())
+        pool, size = ThreadPoolExecutor(max_workers=2), CHUNK
+    with pool:
+        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+        for parsed in pool.map(_parse_chunk, chunks):
+            yield from parsed
 
 
-def _prepare_chunk(todo: list[tuple[str, str, str, StatKey]], fast: bool) -> list[Parsed | Pending]:
-    """Read, and parse with CPython what the fast path (when ``fast``) may not take; the
-    cyclic GC is paused meanwhile (ASTs hold no cycles, and collecting during a burst of node
-    allocations nearly doubles the time)."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return [_prepare_one(*item, fast=fast) for item in todo]
-    finally:
-        if paused:
-            gc.enable()
+def _parse_chunk(todo: list[tuple[str, str, str, StatKey]]) -> list[Parsed]:
+    """Read and parse files: those the fast path may take (:mod:`.prefilter`) with ruff
+    (:mod:`.rustscan`), the others, and any ruff or the line reader gives up on, with
+    CPython. The cyclic GC is paused meanwhile (ASTs hold no cycles, and collecting during
+    a burst of node allocations nearly doubles the time)."""
+    fast = rustscan.usable()
+    with _gc_paused():
+        prepared = [_prepare_one(*item, fast=fast) for item in todo]
+        return list(_finish(prepared, _import_lines(prepared)))
 
 
 def _prepare_one(
     relpath: str, lives_at: str, absolute: str, stat: StatKey, *, fast: bool
 ) -> Parsed | Pending:
     try:
-        with open(absolute, "rb") as handle:
-            data = handle.read()
+        data = read_file(absolute, stat[0])
     except OSError as exc:
         error = ("unreadable", f"cannot read the file: {exc.strerror or exc}", None)
         return (relpath, lives_at, stat, "", (error, (), (), (), ()))
@@ -379,10 +392,9 @@ def _import_lines(chunk: list[Parsed | Pending]) -> Lines:
     }
 
 
-def _finish(chunk: list[Parsed | Pending], lines: Future[Lines]) -> Iterator[Parsed]:
+def _finish(chunk: list[Parsed | Pending], found: Lines) -> Iterator[Parsed]:
     """The chunk's results; a fast-path file ruff or the line reader gave up on goes to
     CPython."""
-    found = lines.result()
     for item in chunk:
         if len(item) == 6:
             relpath, lives_at, stat, digest, data, _base = item

@@ -4,6 +4,8 @@ gives exactly what CPython's AST pass gives, and bad input never crashes it."""
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -158,11 +160,34 @@ def _usable_in_child() -> bool:
     return rustscan.usable()
 
 
-def test_a_forked_process_never_calls_grimps_threads():
-    rustscan.import_lines(tempfile.gettempdir(), [])  # whatever this process did before
+def test_a_process_forked_after_grimp_loaded_never_calls_its_threads():
+    rustscan._rustgrimp()  # loaded: its thread pool may have started
+    assert not rustscan.forked_children_may_use()
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert pool.apply(_usable_in_child) is False
     assert rustscan.usable()
+
+
+# Run in a fresh interpreter: this test process has loaded grimp long ago.
+FORK_BEFORE_LOAD = """
+import multiprocessing, sys
+from pytest_lukhas.boundaries import rustscan
+assert rustscan.forked_children_may_use()
+def lines(repo):
+    return rustscan.usable(), rustscan.import_lines(repo, ["a.py"])
+with multiprocessing.get_context("fork").Pool(2) as pool:
+    print(pool.map(lines, [sys.argv[1]] * 2))
+"""
+
+
+def test_processes_forked_before_grimp_loads_use_the_fast_path(tmp_path):
+    (tmp_path / "a.py").write_text("import os\n\nfrom x import y\n")
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_BEFORE_LOAD, str(tmp_path)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[(True, {'a.py': {1, 3}}), (True, {'a.py': {1, 3}})]"
 
 
 LINE = st.sampled_from([
