@@ -130,20 +130,14 @@ def edges_of(scanned: ScannedFile, resolver: Resolver, own_root: str | None) -> 
         return
     importer = scanned.relpath
     reasons = dict(pragmas)
+    targets_of = resolver.targets
     for line, end, module, names, level, flags, text in imports:
         via = TYPE_ONLY if flags & IN_TYPE_CHECKING else STATIC
-        pragma = _pragma(reasons, line, end)
-        targets = resolver.targets(importer, own_root, module, names, level)
-        for target, how in targets:
-            yield Edge(
-                importer,
-                target,
-                line,
-                text,
-                ALIAS if how == ALIAS else via,
-                pragma,
-                guarded=bool(flags & GUARDED),
-            )
+        pragma = _pragma(reasons, line, end) if reasons else None
+        guarded = bool(flags & GUARDED)
+        for target, how in targets_of(importer, own_root, module, names, level):
+            kind = ALIAS if how == ALIAS else via
+            yield Edge(importer, target, line, text, kind, pragma, guarded)
     for line, end, _function, kind, target, text in dynamic:
         if target is None:
             continue

@@ -68,16 +68,24 @@ class Resolver:
         """
         found: str | None = None
         used = 0
+        if not parts:
+            return found, used
         directory = base
+        modules, dirs = self.listing(directory)
         for part in parts:
-            modules, dirs = self.listing(directory)
             child = f"{directory}/{part}" if directory else part
-            if part in dirs and INIT[:-3] in self.listing(child)[0]:
-                found, used, directory = f"{child}/{INIT}", used + 1, child
+            if part in dirs:  # the directory's listing serves the next part too
+                child_modules, child_dirs = self.listing(child)
+                if "__init__" in child_modules:
+                    found = f"{child}/{INIT}"
+                elif part in modules:
+                    return f"{child}.py", used + 1
+                else:
+                    found = child
+                used += 1
+                directory, modules, dirs = child, child_modules, child_dirs
             elif part in modules:
                 return f"{child}.py", used + 1
-            elif part in dirs:
-                found, used, directory = child, used + 1, child
             else:
                 break
         return found, used

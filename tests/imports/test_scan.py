@@ -206,3 +206,46 @@ def test_the_walk_lists_each_directory_as_resolution_would(repo):
     assert listings == {directory: fresh.listing(directory) for directory in listings}
     modules, dirs = listings["prod/billing"]
     assert "data.v2" not in dirs and "notes" not in modules  # not importable by those names
+
+
+def _locate_one_part_at_a_time(resolver: Resolver, base: str, parts: tuple[str, ...]):
+    """Python's rule, spelled out: a regular package wins over a module of the same name,
+    which wins over a namespace directory; the deepest module found is the answer."""
+    found, used, directory = None, 0, base
+    for part in parts:
+        modules, dirs = resolver.listing(directory)
+        child = f"{directory}/{part}" if directory else part
+        if part in dirs and "__init__" in resolver.listing(child)[0]:
+            found, used, directory = f"{child}/__init__.py", used + 1, child
+        elif part in modules:
+            return f"{child}.py", used + 1
+        elif part in dirs:
+            found, used, directory = child, used + 1, child
+        else:
+            break
+    return found, used
+
+
+NAME = st.sampled_from(["a", "b", "c"])
+TREE = st.lists(st.tuples(st.lists(NAME, min_size=1, max_size=3), st.booleans()), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(tree=TREE, parts=st.lists(NAME, max_size=4))
+def test_locate_follows_pythons_rule_and_records_what_it_read(tmp_path_factory, tree, parts):
+    root = tmp_path_factory.mktemp("tree")
+    make_repo(root, {"labs/__init__.py": ""})
+    for path, as_package in tree:  # a/b/c as a module a/b/c.py or a package a/b/c/
+        target = root.joinpath("labs", *path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if as_package and not target.with_suffix(".py").exists():
+            target.mkdir(exist_ok=True)
+            (target / "__init__.py").write_text("")
+        elif not target.is_dir():
+            target.with_suffix(".py").write_text("")
+    config = lanes(root)
+    fast, plain = Resolver(config), Resolver(config)
+    assert fast.locate("labs", tuple(parts)) == _locate_one_part_at_a_time(
+        plain, "labs", tuple(parts)
+    )
+    assert fast.consulted() == plain.consulted()
