@@ -190,6 +190,45 @@ def test_processes_forked_before_grimp_loads_use_the_fast_path(tmp_path):
     assert done.stdout.strip() == "[(True, {'a.py': {1, 3}}), (True, {'a.py': {1, 3}})]"
 
 
+# A fresh interpreter (grimp not loaded) scanning with two forked workers: prints how many
+# files CPython parsed in the workers, then the scan as a repr.
+SCAN_IN_WORKERS = """
+import multiprocessing, sys
+from pathlib import Path
+from pytest_lukhas.boundaries import scan as scan_module
+from pytest_lukhas.boundaries.cache import ParseCache
+from pytest_lukhas.lanes import load_lanes
+by_cpython = multiprocessing.Value("i", 0)
+parse = scan_module.parse_source
+def counted(data):
+    with by_cpython.get_lock():
+        by_cpython.value += 1
+    return parse(data)
+scan_module.parse_source = counted
+root = Path(sys.argv[1])
+found = scan_module.scan(load_lanes(root / "ops" / "matriz.yaml", root), ParseCache(None),
+                         workers=2)
+assert found.workers == 2
+print(by_cpython.value)
+print(repr(sorted((p, f.lives_at, f.digest, f.parse) for p, f in found.files.items())))
+"""
+
+
+def test_forked_workers_use_the_fast_path_and_agree_with_one_process(tmp_path):
+    repo = generate(tmp_path, modules=900, imports=4000, per_kind=2, fan_in=3)
+    done = subprocess.run(
+        [sys.executable, "-c", SCAN_IN_WORKERS, str(tmp_path)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    by_cpython, scanned = done.stdout.splitlines()
+    here = scan(load_lanes(tmp_path / "ops" / "matriz.yaml", tmp_path), ParseCache(None), workers=0)
+    assert scanned == repr(
+        sorted((p, f.lives_at, f.digest, f.parse) for p, f in here.files.items())
+    )
+    assert len(repo.broken) <= int(by_cpython) < len(here.files) / 10
+
+
 LINE = st.sampled_from([
     "import a", "import a.b as c, d", "from . import x", "from .. import (x, y,)", "from a.b import *",
     "from a import (\n    b,\n)", "import a, \\\n    b", "import a; import b", "x = 1", "def f():\n    import g",
