@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from pathlib import Path
@@ -249,3 +250,21 @@ def test_locate_follows_pythons_rule_and_records_what_it_read(tmp_path_factory, 
         plain, "labs", tuple(parts)
     )
     assert fast.consulted() == plain.consulted()
+
+
+@pytest.mark.parametrize("host", ["plain", "frozen", "gc-off"])
+def test_a_scan_leaves_the_collector_as_it_found_it(repo, host):
+    """The scan pauses the cyclic GC; a host that froze objects keeps them frozen, and
+    one that turned the GC off keeps it off."""
+    if host == "frozen":
+        gc.freeze()
+    if host == "gc-off":
+        gc.disable()
+    frozen = gc.get_freeze_count()
+    try:
+        scan(lanes(repo), ParseCache(None))
+        assert gc.isenabled() is (host != "gc-off")
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+        gc.enable()
