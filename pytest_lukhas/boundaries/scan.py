@@ -339,8 +339,14 @@ CHUNK = 500  # files parsed at a time
 def _parse_all(todo: list[tuple[str, str, str, StatKey]], workers: int) -> Iterator[Parsed]:
     """Parse results in the order of ``todo``, a chunk at a time (:func:`_parse_chunk`): in
     ``workers`` forked processes when there are, otherwise in two threads of this process
-    (ruff's parser releases the GIL, so one chunk is read while another is parsed)."""
-    if workers > 1:  # imported only here (pytester's in-process runs forget modules)
+    (ruff's parser releases the GIL, so one chunk is read while another is parsed).
+
+    A worker that dies (a crash in a native parser, the OOM killer) breaks the pool: the
+    chunks not yet delivered are then parsed here, by CPython alone."""
+    # imported only here: pytester's in-process runs forget modules
+    from concurrent.futures import BrokenExecutor
+
+    if workers > 1:
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_context
 
@@ -350,18 +356,24 @@ def _parse_all(todo: list[tuple[str, str, str, StatKey]], workers: int) -> Itera
         from concurrent.futures import ThreadPoolExecutor
 
         pool, size = ThreadPoolExecutor(max_workers=2), CHUNK
+    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    delivered = 0
     with pool:
-        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-        for parsed in pool.map(_parse_chunk, chunks):
-            yield from parsed
+        try:
+            for parsed in pool.map(_parse_chunk, chunks):
+                yield from parsed
+                delivered += 1
+        except BrokenExecutor:
+            for chunk in chunks[delivered:]:
+                yield from _parse_chunk(chunk, fast=False)
 
 
-def _parse_chunk(todo: list[tuple[str, str, str, StatKey]]) -> list[Parsed]:
+def _parse_chunk(todo: list[tuple[str, str, str, StatKey]], fast: bool = True) -> list[Parsed]:
     """Read and parse files: those the fast path may take (:mod:`.prefilter`) with ruff
-    (:mod:`.rustscan`), the others, and any ruff or the line reader gives up on, with
-    CPython. The cyclic GC is paused meanwhile (ASTs hold no cycles, and collecting during
-    a burst of node allocations nearly doubles the time)."""
-    fast = rustscan.usable()
+    (:mod:`.rustscan`) unless not ``fast``, the others, and any ruff or the line reader
+    gives up on, with CPython. The cyclic GC is paused meanwhile (ASTs hold no cycles, and
+    collecting during a burst of node allocations nearly doubles the time)."""
+    fast = fast and rustscan.usable()
     with _gc_paused():
         prepared = [_prepare_one(*item, fast=fast) for item in todo]
         return list(_finish(prepared, _import_lines(prepared)))

@@ -64,11 +64,10 @@ def _findings(root: Path) -> list:
     return [f.to_json() for f in report.all_findings]
 
 
-def _scanned(root: Path) -> dict:
+def _scanned(root: Path, **options) -> dict:
     config = load_lanes(root / "ops" / "matriz.yaml", root)
-    return {
-        p: (f.lives_at, f.digest, f.parse) for p, f in scan(config, ParseCache(None)).files.items()
-    }
+    found = scan(config, ParseCache(None), **options)
+    return {p: (f.lives_at, f.digest, f.parse) for p, f in found.files.items()}
 
 
 @pytest.mark.parametrize("layout", ["routes", "synthetic"])
@@ -210,7 +209,7 @@ found = scan_module.scan(load_lanes(root / "ops" / "matriz.yaml", root), ParseCa
                          workers=2)
 assert found.workers == 2
 print(by_cpython.value)
-print(repr(sorted((p, f.lives_at, f.digest, f.parse) for p, f in found.files.items())))
+print(repr(sorted((p, (f.lives_at, f.digest, f.parse)) for p, f in found.files.items())))
 """
 
 
@@ -222,11 +221,39 @@ def test_forked_workers_use_the_fast_path_and_agree_with_one_process(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     by_cpython, scanned = done.stdout.splitlines()
-    here = scan(load_lanes(tmp_path / "ops" / "matriz.yaml", tmp_path), ParseCache(None), workers=0)
-    assert scanned == repr(
-        sorted((p, f.lives_at, f.digest, f.parse) for p, f in here.files.items())
-    )
-    assert len(repo.broken) <= int(by_cpython) < len(here.files) / 10
+    here = _scanned(tmp_path, workers=0)
+    assert scanned == repr(sorted(here.items()))
+    assert len(repo.broken) <= int(by_cpython) < len(here) / 10
+
+
+# A fresh interpreter whose first forked worker dies on its first file.
+WORKER_DIES = """
+import os, sys
+from pathlib import Path
+from pytest_lukhas.boundaries import scan as scan_module
+from pytest_lukhas.boundaries.cache import ParseCache
+from pytest_lukhas.lanes import load_lanes
+parent, prepare = os.getpid(), scan_module._prepare_one
+def dying(*args, **kwargs):
+    if os.getpid() != parent:
+        os._exit(9)
+    return prepare(*args, **kwargs)
+scan_module._prepare_one = dying
+root = Path(sys.argv[1])
+found = scan_module.scan(load_lanes(root / "ops" / "matriz.yaml", root), ParseCache(None),
+                         workers=2)
+print(repr(sorted((p, (f.lives_at, f.digest, f.parse)) for p, f in found.files.items())))
+"""
+
+
+def test_a_dying_worker_costs_time_not_files(tmp_path):
+    generate(tmp_path, modules=900, imports=4000, per_kind=2, fan_in=3)
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER_DIES, str(tmp_path)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == repr(sorted(_scanned(tmp_path, workers=0).items()))
 
 
 LINE = st.sampled_from([
