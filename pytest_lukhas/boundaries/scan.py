@@ -350,7 +350,9 @@ def _parse_all(todo: list[tuple[str, str, str, StatKey]], workers: int) -> Itera
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_context
 
-        pool: Executor = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"))
+        pool: Executor = ProcessPoolExecutor(
+            max_workers=workers, mp_context=get_context("fork"), initializer=_one_parser_thread
+        )
         size = max(1, min(CHUNK, len(todo) // (workers * 4)))
     else:
         from concurrent.futures import ThreadPoolExecutor
@@ -366,6 +368,12 @@ def _parse_all(todo: list[tuple[str, str, str, StatKey]], workers: int) -> Itera
         except BrokenExecutor:
             for chunk in chunks[delivered:]:
                 yield from _parse_chunk(chunk, fast=False)
+
+
+def _one_parser_thread() -> None:
+    """In a worker: grimp's thread pool (rayon) gets one thread, not one per core; the
+    workers are the parallelism (a 64-core machine would otherwise run 64 x 64 threads)."""
+    os.environ["RAYON_NUM_THREADS"] = "1"
 
 
 def _parse_chunk(todo: list[tuple[str, str, str, StatKey]], fast: bool = True) -> list[Parsed]:

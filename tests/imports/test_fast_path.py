@@ -4,6 +4,7 @@ gives exactly what CPython's AST pass gives, and bad input never crashes it."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import subprocess
 import sys
 import tempfile
@@ -224,6 +225,34 @@ def test_forked_workers_use_the_fast_path_and_agree_with_one_process(tmp_path):
     here = _scanned(tmp_path, workers=0)
     assert scanned == repr(sorted(here.items()))
     assert len(repo.broken) <= int(by_cpython) < len(here) / 10
+
+
+# A fresh interpreter: threads of a worker process after it ran grimp's parser.
+WORKER_THREADS = """
+import os, sys
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pytest_lukhas.boundaries import rustscan, scan as scan_module
+def threads(repo):
+    rustscan.import_lines(repo, ["a.py"])
+    return len(os.listdir("/proc/self/task"))
+with ProcessPoolExecutor(1, mp_context=get_context("fork"),
+                         initializer=scan_module._one_parser_thread) as pool:
+    print(pool.submit(threads, sys.argv[1]).result())
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_a_worker_runs_grimps_parser_in_one_thread(tmp_path):
+    """The workers are the parallelism: one parser thread each, not one per core."""
+    (tmp_path / "a.py").write_text("import os\n")
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER_THREADS, str(tmp_path)],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "RAYON_NUM_THREADS": "8"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2"  # the worker's own thread and one of rayon's
 
 
 # A fresh interpreter whose first forked worker dies on its first file.
