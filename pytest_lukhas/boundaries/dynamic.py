@@ -11,6 +11,11 @@ target computed at run time cannot be checked statically and is reported as
 from __future__ import annotations
 
 import ast
+import bisect
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 # function -> (target kind, positional index, keyword) of the argument naming the target
@@ -32,30 +37,31 @@ LOADERS: dict[str, tuple[str, int, str]] = {
     "runpy.run_path": (PATH, 0, "path_name"),
     "pkgutil.walk_packages": (PATH, 0, "path"),
 }
-_MARKERS = (
-    "import_module", "__import__", "find_spec", "runpy", "run_module", "run_path", "pkgutil",
-    "spec_from_file_location", "FileLoader", "load_source", "path", "addsitedir", "PYTHONPATH",
-)  # fmt: skip
 _SYS_LISTS = ("sys.path", "sys.meta_path", "sys.path_hooks")
 _MUTATORS = frozenset(
     {"insert", "append", "extend", "remove", "pop", "clear", "__setitem__", "__iadd__"}
 )
 _ENV_SETTERS = frozenset({"os.environ.setdefault", "os.environ.update", "os.putenv"})
-
-
-def may_have_calls(text: str) -> bool:
-    """Cheap pre-check: only files mentioning one of the names are walked in full."""
-    return any(marker in text for marker in _MARKERS)
+# The first part of every qualified name looked for: a call or assignment can only match
+# when its expression starts with one of these, or with a local name bound to one.
+_HEADS = frozenset(
+    name.split(".")[0]
+    for name in (*LOADERS, *_SYS_LISTS, *_ENV_SETTERS, "os.environ", "site.addsitedir")
+)
 
 
 def find_calls(
-    tree: ast.Module, imports: list[tuple[Any, ...]], lines: list[str]
+    tree: ast.Module, imports: list[tuple[Any, ...]], text: str, lines: list[str]
 ) -> tuple[tuple[tuple[Any, ...], ...], tuple[tuple[Any, ...], ...]]:
-    """(dynamic loads, import path changes) in ``tree``; ``imports`` gives the aliases."""
+    """(dynamic loads, import path changes) in ``tree`` of ``text``; ``imports`` gives the
+    aliases. Only statements on lines that name a head (:data:`_HEADS`) or a local alias of
+    one are walked: walking every node of a large module costs more than parsing it."""
     aliases = _aliases(imports)
+    names = _HEADS | {local for local, name in aliases.items() if name.split(".")[0] in _HEADS}
+    marked = _lines_naming(names, text, lines)
     loads: list[tuple[Any, ...]] = []
     changes: list[tuple[Any, ...]] = []
-    for node in ast.walk(tree):
+    for node in _nodes_on(tree, marked) if marked else ():
         if isinstance(node, ast.Call):
             name = qualified(node.func, aliases)
             if name is None:
@@ -63,16 +69,58 @@ def find_calls(
             if name in LOADERS:
                 loads.append(_load(node, name, lines))
             elif _changes_path(node, name):
-                line, end, text = _where(node, lines)
-                changes.append((line, end, f"{name}(...)", text))
+                line, end, source = _where(node, lines)
+                changes.append((line, end, f"{name}(...)", source))
         elif isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.Delete):
             targets = node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]
             for target in targets:
                 what = _assigned_path(target, aliases)
                 if what:
-                    line, end, text = _where(node, lines)
-                    changes.append((line, end, what, text))
+                    line, end, source = _where(node, lines)
+                    changes.append((line, end, what, source))
     return tuple(sorted(loads)), tuple(sorted(changes))
+
+
+def _lines_naming(names: frozenset[str] | set[str], text: str, lines: list[str]) -> list[int]:
+    """The numbers of the lines holding one of ``names`` as a word, ascending. Identifiers
+    are read in their NFKC form, as CPython reads them (normalizing never adds or removes
+    a line end)."""
+    if "\r" in text:  # CPython also ends a line at a lone carriage return
+        text = "\n".join(lines)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    marked: list[int] = []
+    line, counted = 1, 0
+    starts = sorted(match.start() for name in names for match in _word(name).finditer(text))
+    for start in starts:
+        line += text.count("\n", counted, start)
+        counted = start
+        if not marked or marked[-1] != line:
+            marked.append(line)
+    return marked
+
+
+@cache
+def _word(name: str) -> re.Pattern[str]:
+    """``name`` as a whole word. One pattern per name, starting with the name itself: a
+    search skips fastest to a literal (an alternation of names is four times slower)."""
+    escaped = re.escape(name)
+    return re.compile(rf"{escaped}\b(?<!\w{escaped})")
+
+
+def _nodes_on(tree: ast.Module, marked: list[int]) -> Iterator[ast.AST]:
+    """Every node of ``tree`` but the statements (with all they hold) whose lines, from
+    the first decorator to the end, include none of ``marked``."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.stmt):
+            first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+            at = bisect.bisect_left(marked, first)
+            if at == len(marked) or marked[at] > (node.end_lineno or node.lineno):
+                continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def qualified(expr: ast.expr, aliases: dict[str, str]) -> str | None:

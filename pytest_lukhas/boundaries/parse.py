@@ -65,9 +65,7 @@ def parse_source(data: bytes) -> FileParse:
     lines = source_lines(text)
     imports: list[tuple[Any, ...]] = []
     _collect(tree.body, 0, imports, lines)
-    calls: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), ())
-    if dynamic.may_have_calls(text):
-        calls = dynamic.find_calls(tree, imports, lines)
+    calls = dynamic.find_calls(tree, imports, text, lines)
     return (None, tuple(imports), calls[0], calls[1], _pragmas(text))
 
 
