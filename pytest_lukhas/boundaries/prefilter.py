@@ -19,16 +19,27 @@ whenever its bytes show it may need more, or that the two parsers could disagree
 * a relative import of 30 levels or more (grimp's resolution of it can panic).
 
 A file wrongly sent to CPython only costs time; the fast path must never take a file
-CPython would read differently. Cheap substring tests run first; a regular expression only
-runs on a file that contains its keyword.
+CPython would read differently.
+
+Nearly every file passes every test, so each test scans the whole file; they are kept to a
+few scans in C:
+
+* one ``bytes.translate`` keeps the bytes the counts need (and any outside printable ASCII);
+* the rest runs on the text: ``in`` on bytes first tries the needle as an integer (raising
+  and clearing a TypeError inside), which costs more than scanning a short file;
+* a regular expression search stops only where the first character of its pattern occurs,
+  and skips ahead fastest when that is a literal: each of ``_SEARCHES`` starts at one (the
+  markers' searches at a character of theirs that is rare in source code, looking behind
+  and ahead for the rest). A pattern that cannot start at a literal only runs on a file
+  that contains its keyword (``_GATED``).
 """
 
 from __future__ import annotations
 
 import re
 
-_PRINTABLE = bytes(range(0x20, 0x7F)) + b"\t\n\r"
-_NOT_NESTING = bytes(b for b in range(256) if b not in b".([{+-*/%@&|^<>~")
+_NESTING = b".([{+-*/%@&|^<>~"  # the bytes that may open a level of nesting
+_PLAIN = bytes(b for b in range(0x20, 0x7F) if b not in _NESTING) + b"\t\n\r"
 MAX_NESTING_TOKENS = 1000
 MAX_OPENING_BRACKETS = 200
 
@@ -37,72 +48,96 @@ MAX_OPENING_BRACKETS = 200
 # get_loader find_loader SourceFileLoader SourcelessFileLoader resolve_name load_source
 # walk_packages addsitedir environ putenv TYPE_CHECKING ImportError ModuleNotFoundError
 # Exception except allow-import
-NEEDS_AST = (
-    b"import_", b"spec", b"run_", b"oader", b"resolve", b"load_", b"walk_", b"sitedir",
-    b"env", b"TYPE_", b"Error", b"xcept", b"allow-",
-)  # fmt: skip
+# grouped by the rare character their search starts at.
+_NEEDS_AST_BY_ANCHOR = {
+    "_": ("import_", "run_", "load_", "walk_", "TYPE_"),
+    "v": ("resolve", "env"),
+    "d": ("oader", "sitedir"),
+    "p": ("spec", "xcept"),
+    "E": ("Error",),
+    "-": ("allow-",),
+}
+NEEDS_AST = tuple(marker for group in _NEEDS_AST_BY_ANCHOR.values() for marker in group)
 
-_CONT = rb"(?:[ \t]|\\\r?\n)"  # whitespace within a logical line
-_GATED = (  # (substring, pattern): the pattern runs only on a file with the substring
-    (b"[", re.compile(rb"(?:def|class)\s+\w+\s*\[")),  # PEP 695
-    (b"type", re.compile(rb"type" + _CONT + rb"+[A-Za-z_]\w*" + _CONT + rb"*[=\[]")),
-    (b" " * 25, re.compile(rb"\n[ \t]{100}")),  # 100 levels of indentation
-    (b"\t", re.compile(rb"\n[ \t]{100}")),
+
+def _search_at(anchor: str, markers: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of ``markers``, each holding ``anchor``: the pattern starts at the anchor, looks
+    one character back first (which turns most occurrences of the anchor away at once), then
+    for each marker behind and ahead."""
+    branches, before_anchor = [], set()
+    for marker in markers:
+        before, _, after = marker.partition(anchor)
+        branches.append(f"(?<={re.escape(before + anchor)}){re.escape(after)}")
+        before_anchor.add(re.escape(before[-1:]))
+    first = re.escape(anchor)
+    if "" not in before_anchor:
+        first += f"(?<=[{''.join(sorted(before_anchor))}]{first})"
+    return re.compile(f"{first}(?:{'|'.join(branches)})")
+
+
+def _f_or_t_string(quote: str) -> re.Pattern[str]:
+    """A ``quote`` after f, t, rf, fr, rt or tr (any case) that does not end a longer name."""
+    prefix = rf"(?<=[ftr]{quote})(?:(?<=\b[ft]{quote})|(?<=\b(?:r[ft]|[ft]r){quote}))"
+    return re.compile(quote + prefix, re.ASCII | re.IGNORECASE)
+
+
+_CONT = r"(?:[ \t]|\\\r?\n)"  # whitespace within a logical line
+_SEARCHES = (  # each starts at a literal character
+    *(_search_at(*group) for group in _NEEDS_AST_BY_ANCHOR.items()),
+    _f_or_t_string("'"),
+    _f_or_t_string('"'),
+    re.compile(r"type" + _CONT + r"+[A-Za-z_]\w*" + _CONT + r"*[=\[]", re.ASCII),  # PEP 695
 )
-_STRING_PREFIX = re.compile(rb"['\"](?<=[fFtTrR]['\"])")  # a quote after f, t or r
-_F_OR_T = frozenset({b"f", b"t", b"rf", b"fr", b"rt", b"tr"})
-_DEEP_RELATIVE = re.compile(rb"from" + _CONT + rb"*(?:\." + _CONT + rb"*){30}")
+_INDENTED_100 = re.compile(r"\n[ \t]{100}")
+_GATED = (  # (substring, pattern): the pattern runs only on a file with the substring
+    ("[", re.compile(r"(?:def|class)\s+\w+\s*\[", re.ASCII)),  # PEP 695
+    (" " * 25, _INDENTED_100),
+    ("\t", _INDENTED_100),
+)
+_DEEP_RELATIVE = re.compile(r"from" + _CONT + r"*(?:\." + _CONT + r"*){30}")
 _NESTING_WORDS = (b"not", b"lambda", b"else", b"await", b"yield")
 
 
 def fast_path_may_take(data: bytes) -> bool:
     """Whether ruff's verdict and the import lines it finds say all the check needs."""
-    if data.translate(None, _PRINTABLE):
+    symbols = data.translate(None, _PLAIN)  # one pass for the counts below
+    if symbols.translate(None, _NESTING):  # bytes outside printable ASCII
         return False
-    for marker in NEEDS_AST:
-        if marker in data:
+    text = data.decode("ascii")
+    for pattern in _SEARCHES:
+        if pattern.search(text):
             return False
-    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
         return False
-    second_line_end = data.find(b"\n", data.find(b"\n") + 1)
-    if b"coding" in (data if second_line_end < 0 else data[:second_line_end]):
+    if "coding" in text:
+        second_line_end = text.find("\n", text.find("\n") + 1)
+        if "coding" in (text if second_line_end < 0 else text[:second_line_end]):
+            return False
+    if "sys" in text and "path" in text:
         return False
-    if b"sys" in data and b"path" in data:
+    if any(marker in text and pattern.search(text) for marker, pattern in _GATED):
         return False
-    if any(marker in data and pattern.search(data) for marker, pattern in _GATED):
+    if "*" in text and _starred_after_bracket(text) and "for" in text:  # "for": in most files
         return False
-    if _has_f_or_t_string(data):
-        return False
-    if b"for" in data and _starred_after_bracket(data):
-        return False
-    if data.count(b".") >= 30 and _DEEP_RELATIVE.search(data):
+    if symbols.count(b".") >= 30 and _DEEP_RELATIVE.search(text):
         return False
     if len(data) > MAX_NESTING_TOKENS:  # each token is at least one byte
-        nesting = len(data.translate(None, _NOT_NESTING))
-        if nesting + sum(data.count(word) for word in _NESTING_WORDS) > MAX_NESTING_TOKENS:
+        words = sum(data.count(word) for word in _NESTING_WORDS)
+        if len(symbols) + words > MAX_NESTING_TOKENS:
             return False
-    return data.count(b"(") + data.count(b"[") + data.count(b"{") <= MAX_OPENING_BRACKETS
+    opening = symbols.count(b"(") + symbols.count(b"[") + symbols.count(b"{")
+    return opening <= MAX_OPENING_BRACKETS
 
 
-def _has_f_or_t_string(data: bytes) -> bool:
-    for match in _STRING_PREFIX.finditer(data):
-        quote = match.start()
-        for start in (quote - 1, quote - 2):
-            before = data[start - 1 : start] if start else b" "
-            if data[start:quote].lower() in _F_OR_T and not (before.isalnum() or before == b"_"):
-                return True
-    return False
-
-
-def _starred_after_bracket(data: bytes) -> bool:
+def _starred_after_bracket(text: str) -> bool:
     """A ``*`` that may open an element of a display or comprehension (``[*a for ...]``):
     one after a bracket, or at the start of a line (a comment may hide the bracket)."""
-    star = data.find(b"*")
+    star = text.find("*")
     while star >= 0:
         before = star - 1
-        while before >= 0 and data[before] in b" \t":
+        while before >= 0 and text[before] in " \t":
             before -= 1
-        if before < 0 or data[before] in b"([{\n\\":
+        if before < 0 or text[before] in "([{\n\\":
             return True
-        star = data.find(b"*", star + (2 if data[star + 1 : star + 2] == b"*" else 1))
+        star = text.find("*", star + (2 if text[star + 1 : star + 2] == "*" else 1))
     return False

@@ -23,6 +23,7 @@ from pytest_lukhas.boundaries.parse import parse_import_lines, parse_source
 from pytest_lukhas.boundaries.prefilter import fast_path_may_take
 from pytest_lukhas.boundaries.scan import scan
 from pytest_lukhas.lanes import load_lanes
+from tests.imports import reference_fast_path as reference
 from tests.imports.conftest import make_repo
 
 # Every route the check knows, each in a file of its own, in the accepted lane.
@@ -311,3 +312,48 @@ def test_both_paths_agree_on_generated_sources(tmp_path, lines, newline):
     fast = parse_import_lines(data, starts) if starts is not None else None
     if fast is not None:  # the fast path never claims a file CPython rejects
         assert fast == expected
+
+
+# Pieces of source for comparing the tuned prefilter with its first version: every byte
+# pattern it tests for, near misses, and what may surround them.
+MARKERS = st.sampled_from([m.decode() for m in reference.NEEDS_AST])
+PIECES = st.sampled_from([
+    "import", "_", "imp", "ort_", "spe", "run", "oad", "load", "res", "olve", "en", "v", "walk",
+    "site", "dir", "TYPE", "Erro", "r", "xcep", "t", "allow", "-", "e", "d", "p", "c", "E",
+    "f'", 'f"', "F'", "t'", "T\"", "r'", "R\"", "rf'", "fR\"", "Rt'", "tr\"", "rb'", "bf'",
+    "ft'", "rr'", "u'", "x", "'", '"', "a_", "9", " ", "\t", "\n", "\r", "\r\n", "\\\n",
+    "*", "**", "(", "[", "{", ")", "]", "}", ",", "for", "fo", "sys", "sy", "path", "coding",
+    "type", "typ", " X", "=", "def", "class", "f", "C", "from", ".", "not", "lambda", "else",
+    "await", "yield", "+", "%", "~", "#", "\x0c", "\x00", "\x7f", "\x1f", "\xe9", "\u2028",
+])  # fmt: skip
+RUNS = st.builds(
+    lambda piece, times: piece * times,
+    st.sampled_from(["(", "[", "{", " ", "\t", ".", ". ", "not ", "+", "a"]),
+    st.one_of(st.integers(0, 1100), st.sampled_from([29, 30, 99, 100, 199, 200, 201, 1001])),
+)
+RELATIVE = st.builds(  # `from` and 25 to 35 levels
+    lambda levels, space: "from" + space + ("." + space) * levels,
+    st.integers(25, 35),
+    st.sampled_from(["", " ", "\\\n"]),
+)
+SOURCES = st.lists(st.one_of(PIECES, PIECES, PIECES, RUNS, MARKERS, RELATIVE), max_size=40).map(
+    lambda pieces: "".join(pieces).encode("utf-8", "surrogatepass")
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(SOURCES, st.binary(max_size=60)))
+def test_the_prefilter_answers_as_its_first_version(data):
+    assert fast_path_may_take(data) == reference.fast_path_may_take(data)
+
+
+def test_the_prefilter_answers_as_its_first_version_on_real_code(tmp_path):
+    repo = Path(__file__).resolve().parents[2]
+    generate(tmp_path, modules=300, imports=1500, per_kind=2, fan_in=3)
+    files = [
+        p for top in (repo / "pytest_lukhas", repo / "tests", tmp_path) for p in top.rglob("*.py")
+    ]
+    sources = [p.read_bytes() for p in files] + [text.encode() for text in ROUTES.values()]
+    answers = [fast_path_may_take(data) for data in sources]
+    assert answers == [reference.fast_path_may_take(data) for data in sources]
+    assert True in answers and False in answers
