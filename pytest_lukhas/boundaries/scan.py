@@ -17,7 +17,7 @@ content hash.
 """
 
 # The walk runs once per file of the repository: os.path and os.scandir, not pathlib.
-# ruff: noqa: PTH116, PTH117, PTH118
+# ruff: noqa: PTH116, PTH117, PTH118, PTH208
 
 from __future__ import annotations
 
@@ -318,9 +318,19 @@ def _worker_count(files: int) -> int:
     process (the threads share one interpreter for all but ruff's parse)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     wanted = min(cores or 1, files // FILES_PER_WORKER)
-    forkable = "fork" in _start_methods() and threading.active_count() == 1
+    forkable = "fork" in _start_methods() and _threads() == 1
     # a child forked after grimp's threads may have started cannot use the fast path
     return wanted if wanted > 1 and forkable and rustscan.forked_children_may_use() else 0
+
+
+def _threads() -> int:
+    """Threads of this process, native ones included where the system tells (a thread
+    started by a C library, such as a BLAS pool or faulthandler's watchdog, may hold a lock
+    a forked child would wait on forever)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
 
 
 def _start_methods() -> list[str]:

@@ -102,4 +102,4 @@ def test_the_narrowed_walk_agrees_on_the_standard_library():
         expected = _every_node_walked(data)
         assert parse_source(data) == expected, path
         found += len(expected[2]) + len(expected[3])
-    assert found > 50  # runpy, pkgutil, site, importlib: the comparison is not vacuous
+    assert found > 20  # runpy, pkgutil, site, importlib: the comparison is not vacuous

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,6 +108,37 @@ def test_parallel_and_serial_parses_agree(tmp_path):
     parallel = scan(config, ParseCache(None), workers=2)
     assert parallel.workers == 2
     assert serial.files == parallel.files
+
+
+# A fresh interpreter scanning with the number of workers left to the scan; with an argument
+# it first starts faulthandler's watchdog, a thread of C code that `threading` does not list.
+SCAN_CHOOSING_WORKERS = """
+import faulthandler, sys
+from pathlib import Path
+from pytest_lukhas.boundaries.cache import ParseCache
+from pytest_lukhas.boundaries.scan import scan
+from pytest_lukhas.lanes import load_lanes
+if sys.argv[2:]:
+    faulthandler.dump_traceback_later(600)
+root = Path(sys.argv[1])
+print(scan(load_lanes(root / "ops" / "matriz.yaml", root), ParseCache(None)).workers)
+"""
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/task").is_dir() or len(os.sched_getaffinity(0)) < 2,
+    reason="needs two cores and /proc to count native threads",
+)
+def test_no_worker_is_forked_from_a_process_running_a_native_thread(tmp_path):
+    repo = make_repo(tmp_path, {f"labs/m{i}.py": f"import labs.m{i - 1}\n" for i in range(1, 900)})
+
+    def workers(*argv: str) -> str:
+        done = subprocess.run([sys.executable, "-c", SCAN_CHOOSING_WORKERS, str(repo), *argv],
+                              capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+        return done.stdout.strip()
+
+    assert workers() == "2"
+    assert workers("watchdog") == "0"
 
 
 def test_config_import_roots_resolve_a_src_layout(tmp_path):
