@@ -2,7 +2,9 @@
 
 CI checkouts reset modification times, so the keys are content hashes. Three stores:
 
-* parses: content hash -> what the file imports (valid wherever the file lives);
+* parses: content hash -> what the file imports (valid wherever the file lives), one
+  store per version of this code (:func:`code_version`): a parse made by older code is
+  never trusted after an upgrade that reads files differently;
 * stats: path -> (size, mtime, inode, hash), sparing a re-read of files that did not
   change on this machine; when it misses (a fresh checkout) the file is hashed and the
   content key still hits;
@@ -18,10 +20,12 @@ meanwhile. A store that cannot be read is ignored, never an error.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import marshal
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +82,7 @@ class ParseCache:
             merged = {**self._read("parses"), **self._new_parses}
             self._write("parses", {d: p for d, p in merged.items() if d in wanted})
             self._new_parses = {}
+            self._drop_other_versions("parses")
 
     def result(self, key: str) -> dict[str, Any] | None:
         return self._read("results").get(key)
@@ -92,7 +97,16 @@ class ParseCache:
 
     def _path(self, store: str) -> Path:
         assert self.directory is not None
-        return self.directory / f"imports-{store}-{_PY}-v{FORMAT}.marshal"
+        version = f"-{code_version()[:16]}" if store == "parses" else ""
+        return self.directory / f"imports-{store}-{_PY}-v{FORMAT}{version}.marshal"
+
+    def _drop_other_versions(self, store: str) -> None:
+        assert self.directory is not None
+        own = self._path(store)
+        for path in self.directory.glob(f"imports-{store}-*.marshal"):
+            if path != own:
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
     def _read(self, store: str) -> dict[str, Any]:
         if self.directory is None:
@@ -117,3 +131,16 @@ class ParseCache:
                 temp.replace(self._path(store))
             finally:
                 temp.unlink(missing_ok=True)
+
+
+@cache
+def code_version() -> str:
+    """A hash of the code that reads files and computes reports (this package, the lane
+    config and the globs): a change to it invalidates cached parses and results."""
+    package = Path(__file__).parent
+    sources = [
+        *sorted(package.glob("*.py")),
+        package.parent / "lanes.py",
+        package.parent / "globs.py",
+    ]
+    return hashlib.blake2b(b"".join(p.read_bytes() for p in sources), digest_size=16).hexdigest()

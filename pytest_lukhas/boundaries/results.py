@@ -11,12 +11,10 @@ from __future__ import annotations
 import hashlib
 import sys
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from ..lanes import LaneConfig
-from .cache import ParseCache
+from .cache import ParseCache, code_version
 from .findings import Finding
 from .graph import ImportGraph
 from .resolve import Resolver, import_roots
@@ -38,7 +36,7 @@ class Computed:
 def key(config: LaneConfig, options: tuple[Any, ...], found: list[Found], store: ParseCache) -> str:
     hashes = digests(found, store)
     h = hashlib.blake2b(digest_size=20)
-    for part in (_code_version(), sys.version, config.accepted.name, repr(options),
+    for part in (code_version(), sys.version, config.accepted.name, repr(options),
                  repr(import_roots(config, options[2]))):  # fmt: skip
         h.update(part.encode() + b"\0")
     h.update(config.path.read_bytes())
@@ -90,15 +88,3 @@ def restore(
         imports=imports,
         parsed=0,
     )
-
-
-@cache
-def _code_version() -> str:
-    """A hash of the code that computes a report: a changed rule invalidates old results."""
-    package = Path(__file__).parent
-    sources = [
-        *sorted(package.glob("*.py")),
-        package.parent / "lanes.py",
-        package.parent / "globs.py",
-    ]
-    return hashlib.blake2b(b"".join(p.read_bytes() for p in sources), digest_size=16).hexdigest()

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pytest_lukhas.boundaries import cache as cache_module
 from pytest_lukhas.boundaries.cache import ParseCache
 from pytest_lukhas.boundaries.check import CACHE_DIR, ImportOptions, check_imports
 from pytest_lukhas.boundaries.parse import GUARDED, IN_TYPE_CHECKING, parse_source
@@ -78,6 +79,20 @@ def test_cache_is_keyed_by_content_not_by_mtime(repo):
     warm = scan(config, ParseCache.load(repo / CACHE_DIR))
     assert warm.parsed == 1
     assert warm.files["prod/billing/api.py"].parse[1][0][2] == "json"
+
+
+def test_parses_cached_by_other_code_are_not_trusted(repo, monkeypatch):
+    config = lanes(repo)
+    monkeypatch.setattr(cache_module, "code_version", lambda: "an older release")
+    cold = scan(config, cache := ParseCache.load(repo / CACHE_DIR))
+    cache.save(set(cold.files))
+    assert scan(config, ParseCache.load(repo / CACHE_DIR)).parsed == 0
+    monkeypatch.setattr(cache_module, "code_version", lambda: "an upgrade")
+    upgraded = scan(config, cache := ParseCache.load(repo / CACHE_DIR))
+    cache.save(set(upgraded.files))
+    assert upgraded.parsed == len(upgraded.files) > 0
+    stores = sorted(path.name for path in (repo / CACHE_DIR).glob("imports-parses-*"))
+    assert len(stores) == 1 and "an upgrade"[:16] in stores[0]  # the old store is removed
 
 
 def test_corrupt_cache_is_ignored_and_rewritten(repo):
