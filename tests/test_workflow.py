@@ -63,6 +63,16 @@ def test_gate_runs_on_both_pythons_and_uploads_a_sha_bound_bundle(workflow):
     assert "summary.md" in summary["run"]
 
 
+def test_the_gate_restores_the_import_cache_per_python(workflow):
+    steps = workflow["jobs"]["gate"]["steps"]
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache"))
+    gate = next(s for s in steps if s.get("run") == "make gate PYTHON=python")
+    assert steps.index(cache) < steps.index(gate)
+    assert cache["with"]["path"] == ".lukhas-cache"
+    assert "${{ matrix.python }}" in cache["with"]["key"]
+    assert cache["with"]["key"].startswith(cache["with"]["restore-keys"])
+
+
 def test_single_required_check_aggregates_every_job(workflow):
     jobs = workflow["jobs"]
     aggregator = jobs["lukhas-gate"]
