@@ -101,9 +101,10 @@ class ParseCache:
         return self.directory / f"imports-{store}-{_PY}-v{FORMAT}{version}.marshal"
 
     def _drop_other_versions(self, store: str) -> None:
+        """Remove this Python's stores made by other code (another Python's are its own)."""
         assert self.directory is not None
         own = self._path(store)
-        for path in self.directory.glob(f"imports-{store}-*.marshal"):
+        for path in self.directory.glob(f"imports-{store}-{_PY}-*.marshal"):
             if path != own:
                 with contextlib.suppress(OSError):
                     path.unlink()

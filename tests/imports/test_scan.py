@@ -87,10 +87,13 @@ def test_parses_cached_by_other_code_are_not_trusted(repo, monkeypatch):
     cold = scan(config, cache := ParseCache.load(repo / CACHE_DIR))
     cache.save(set(cold.files))
     assert scan(config, ParseCache.load(repo / CACHE_DIR)).parsed == 0
+    other_python = repo / CACHE_DIR / "imports-parses-py20-v1-x.marshal"
+    other_python.write_bytes(b"")
     monkeypatch.setattr(cache_module, "code_version", lambda: "an upgrade")
     upgraded = scan(config, cache := ParseCache.load(repo / CACHE_DIR))
     cache.save(set(upgraded.files))
     assert upgraded.parsed == len(upgraded.files) > 0
+    other_python.unlink()  # another Python's store is left alone
     stores = sorted(path.name for path in (repo / CACHE_DIR).glob("imports-parses-*"))
     assert len(stores) == 1 and "an upgrade"[:16] in stores[0]  # the old store is removed
 
