@@ -60,3 +60,36 @@ def records(line: int, source_line: str) -> list[tuple[Any, ...]] | None:
     targets = _ALIAS.sub("", match["targets"]).strip("() \t")
     names = tuple(_SPACE.sub("", name) for name in targets.split(",") if name.strip())
     return [(line, line, module, names, level, 0, text)]
+
+
+def statement_records(line: int, lines: list[bytes]) -> tuple[list[tuple[Any, ...]], int] | None:
+    """The records of the statement starting on ``line`` of ``lines`` (the file split at
+    ``\\n``) and its last line. A statement may go on over lines ending in a backslash or
+    inside the parentheses of a from-import: an import statement holds no string, so the
+    first ``)`` closes them and each ``#`` starts a comment. None for anything else."""
+    first = _text(lines[line - 1])
+    found = records(line, first)
+    if found is not None:
+        return found, line
+    parts, end, text = [], line, first
+    while True:
+        code, _, comment = text.partition("#")
+        if "'" in comment or '"' in comment:
+            return None
+        parts.append(code.rstrip().removesuffix("\\"))
+        joined = " ".join(parts)
+        if not code.rstrip().endswith("\\") and ("(" not in joined or ")" in joined):
+            break
+        if end == len(lines) or end - line > 1000:
+            return None
+        end += 1
+        text = _text(lines[end - 1])
+    found = records(line, joined) if end > line else None
+    if found is None:
+        return None
+    statement = first.strip()
+    return [(line, end, *record[2:6], statement) for record in found], end
+
+
+def _text(line: bytes) -> str:
+    return line.rstrip(b"\r").decode("utf-8")

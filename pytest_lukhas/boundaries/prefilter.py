@@ -60,7 +60,7 @@ _NEEDS_AST_BY_ANCHOR = {
 NEEDS_AST = tuple(marker for group in _NEEDS_AST_BY_ANCHOR.values() for marker in group)
 
 
-def _search_at(anchor: str, markers: tuple[str, ...]) -> re.Pattern[str]:
+def search_at(anchor: str, markers: tuple[str, ...]) -> re.Pattern[str]:
     """Any of ``markers``, each holding ``anchor``: the pattern starts at the anchor, looks
     one character back first (which turns most occurrences of the anchor away at once), then
     for each marker behind and ahead."""
@@ -81,20 +81,24 @@ def _f_or_t_string(quote: str) -> re.Pattern[str]:
     return re.compile(quote + prefix, re.ASCII | re.IGNORECASE)
 
 
-_CONT = r"(?:[ \t]|\\\r?\n)"  # whitespace within a logical line
+CONTINUATION = r"(?:[ \t]|\\\r?\n)"  # whitespace within a logical line
+TYPE_STATEMENT = re.compile(  # PEP 695
+    r"type" + CONTINUATION + r"+[A-Za-z_]\w*" + CONTINUATION + r"*[=\[]", re.ASCII
+)
 _SEARCHES = (  # each starts at a literal character
-    *(_search_at(*group) for group in _NEEDS_AST_BY_ANCHOR.items()),
+    *(search_at(*group) for group in _NEEDS_AST_BY_ANCHOR.items()),
     _f_or_t_string("'"),
     _f_or_t_string('"'),
-    re.compile(r"type" + _CONT + r"+[A-Za-z_]\w*" + _CONT + r"*[=\[]", re.ASCII),  # PEP 695
+    TYPE_STATEMENT,
 )
-_INDENTED_100 = re.compile(r"\n[ \t]{100}")
+INDENTED_100 = re.compile(r"\n[ \t]{100}")
+GENERIC_DEF = re.compile(r"(?:def|class)\s+\w+\s*\[", re.ASCII)  # PEP 695
 _GATED = (  # (substring, pattern): the pattern runs only on a file with the substring
-    ("[", re.compile(r"(?:def|class)\s+\w+\s*\[", re.ASCII)),  # PEP 695
-    (" " * 25, _INDENTED_100),
-    ("\t", _INDENTED_100),
+    ("[", GENERIC_DEF),
+    (" " * 25, INDENTED_100),
+    ("\t", INDENTED_100),
 )
-_DEEP_RELATIVE = re.compile(r"from" + _CONT + r"*(?:\." + _CONT + r"*){30}")
+DEEP_RELATIVE = re.compile(r"from" + CONTINUATION + r"*(?:\." + CONTINUATION + r"*){30}")
 _NESTING_WORDS = (b"not", b"lambda", b"else", b"await", b"yield")
 
 
@@ -119,7 +123,7 @@ def fast_path_may_take(data: bytes) -> bool:
         return False
     if "*" in text and _starred_after_bracket(text) and "for" in text:  # "for": in most files
         return False
-    if symbols.count(b".") >= 30 and _DEEP_RELATIVE.search(text):
+    if symbols.count(b".") >= 30 and DEEP_RELATIVE.search(text):
         return False
     if len(data) > MAX_NESTING_TOKENS:  # each token is at least one byte
         words = sum(data.count(word) for word in _NESTING_WORDS)

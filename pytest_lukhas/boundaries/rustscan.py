@@ -20,9 +20,10 @@ imports (up to 30 levels, see :mod:`.prefilter`) inside the name.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Any, NamedTuple
@@ -74,23 +75,57 @@ def scannable(relpath: str) -> bool:
     return relpath.endswith(".py") and all(p and "." not in p for p in parts)
 
 
-def import_lines(repo: str, relpaths: Sequence[str]) -> dict[str, set[int] | None]:
+def import_lines(
+    repo: str, relpaths: Sequence[str], sources: Mapping[str, bytes] | None = None
+) -> dict[str, set[int] | None]:
     """The lines where import statements start in each file (``relpath`` below ``repo``,
-    each :func:`scannable`), or None for a file ruff could not read or parse."""
+    each :func:`scannable`), or None for a file ruff could not read or parse.
+
+    grimp reports a relative import only when it knows the module imported; ``sources``
+    (the files' bytes) lets it know what each file's relative imports name (see
+    :func:`relative_targets`), so they are not left out."""
     if not relpaths:
         return {}
     names = {f"{_PACKAGE}.{p.removesuffix('.py').replace('/', '.')}": p for p in relpaths}
+    known = set()
+    for relpath, data in (sources or {}).items():
+        known |= relative_targets(relpath, data)
     try:
-        found = _scan(repo, list(names))
+        found = _scan(repo, list(names), known)
     except Exception:  # a syntax error, an unreadable file, or a panic in grimp
         if len(relpaths) == 1:
             return {relpaths[0]: None}
         half = len(relpaths) // 2
-        return {**import_lines(repo, relpaths[:half]), **import_lines(repo, relpaths[half:])}
+        return {
+            **import_lines(repo, relpaths[:half], sources),
+            **import_lines(repo, relpaths[half:], sources),
+        }
     return {
         names[getattr(module, "name", module)]: {getattr(i, "line_number", i) for i in imports}
         for module, imports in found.items()
     }
+
+
+_RELATIVE = re.compile(rb"from[ \t]*(\.+)[ \t]*([A-Za-z_][A-Za-z0-9_.]*)?")
+
+
+def relative_targets(relpath: str, data: bytes) -> set[str]:
+    """The module names (as grimp is told them) that what looks like a relative import in
+    ``data`` may name: its package and the module after the dots. A docstring may add a
+    name no file has; that only makes grimp resolve more, and only its lines are used."""
+    if b"from" not in data or b"." not in data:
+        return set()
+    package = [_PACKAGE, *relpath.split("/")[:-1]]
+    found = set()
+    for match in _RELATIVE.finditer(data):
+        dots = len(match[1])
+        if dots - 1 >= len(package):
+            continue
+        base = package[: len(package) - (dots - 1)]
+        found.add(".".join(base))
+        if match[2]:
+            found.add(".".join([*base, match[2].decode().rstrip(".")]))
+    return found
 
 
 def _line_number(**direct_import: Any) -> int:
@@ -114,9 +149,10 @@ def _plain_results() -> Iterator[None]:
             valueobjects.Module, valueobjects.DirectImport = saved  # type: ignore[misc]
 
 
-def _scan(repo: str, names: list[str]) -> dict[Any, set[Any]]:
+def _scan(repo: str, names: list[str], known: set[str]) -> dict[Any, set[Any]]:
     files = frozenset(_ModuleFile(_Module(name), 0.0) for name in names)
-    package = _Package(_PACKAGE, repo, files, frozenset())
+    more = frozenset(_ModuleFile(_Module(name), 0.0) for name in known.difference(names))
+    package = _Package(_PACKAGE, repo, files | more, frozenset())
     rust = _rustgrimp()
     try:
         with _plain_results():

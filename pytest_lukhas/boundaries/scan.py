@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING
 from ..lanes import LaneConfig
 from . import rustscan
 from .cache import ParseCache, StatKey
+from .closer_look import TOP_LEVEL, closer_look, fast_path_mode
 from .parse import FileParse, parse_import_lines, parse_source
-from .prefilter import fast_path_may_take
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -340,9 +340,10 @@ def _start_methods() -> list[str]:
 
 
 Parsed = tuple[str, str, StatKey, str, FileParse]
-# A file for the fast path, read but not parsed: relpath, lives_at, stat, hash, bytes, and
-# the directory its relpath is relative to.
-Pending = tuple[str, str, StatKey, str, bytes, str]
+# A file for the fast path, read but not parsed: relpath, lives_at, stat, hash, bytes, the
+# directory its relpath is relative to, and the fast path's mode and statement count (see
+# .closer_look.fast_path_mode).
+Pending = tuple[str, str, StatKey, str, bytes, str, tuple[int, int | None]]
 CHUNK = 500  # files parsed at a time
 
 
@@ -407,8 +408,10 @@ def _prepare_one(
         return (relpath, lives_at, stat, "", (error, (), (), (), ()))
     digest = content_hash(data)
     base = absolute.replace(os.sep, "/").removesuffix("/" + relpath)
-    if fast and base != absolute and rustscan.scannable(relpath) and fast_path_may_take(data):
-        return (relpath, lives_at, stat, digest, data, base)
+    if fast and base != absolute and rustscan.scannable(relpath):
+        mode = fast_path_mode(data)
+        if mode[0]:
+            return (relpath, lives_at, stat, digest, data, base, mode)
     return (relpath, lives_at, stat, digest, parse_source(data))
 
 
@@ -416,25 +419,37 @@ Lines = dict[str, set[int] | None]
 
 
 def _import_lines(chunk: list[Parsed | Pending]) -> Lines:
-    by_base: dict[str, list[str]] = {}
+    by_base: dict[str, dict[str, bytes]] = {}
     for item in chunk:
-        if len(item) == 6:
-            by_base.setdefault(item[5], []).append(item[0])
+        if len(item) == 7:
+            by_base.setdefault(item[5], {})[item[0]] = item[4]
     return {
         k: v
-        for base, paths in by_base.items()
-        for k, v in rustscan.import_lines(base, paths).items()
+        for base, sources in by_base.items()
+        for k, v in rustscan.import_lines(base, list(sources), sources).items()
     }
+
+
+def _read_back(data: bytes, starts: set[int], mode: tuple[int, int | None]) -> FileParse | None:
+    """The fast path's parse, or None. A file the prefilter let through may hold the word
+    ``import`` outside import statements (a docstring): its statements are then counted
+    by the closer look, which reads strings and comments apart."""
+    parse = parse_import_lines(data, starts, mode[0] == TOP_LEVEL, mode[1])
+    if parse is None and mode[1] is None:
+        mode = closer_look(data)
+        if mode[0]:
+            parse = parse_import_lines(data, starts, mode[0] == TOP_LEVEL, mode[1])
+    return parse
 
 
 def _finish(chunk: list[Parsed | Pending], found: Lines) -> Iterator[Parsed]:
     """The chunk's results; a fast-path file ruff or the line reader gave up on goes to
     CPython."""
     for item in chunk:
-        if len(item) == 6:
-            relpath, lives_at, stat, digest, data, _base = item
+        if len(item) == 7:
+            relpath, lives_at, stat, digest, data, _base, mode = item
             starts = found.get(relpath)
-            parse = parse_import_lines(data, starts) if starts is not None else None
+            parse = _read_back(data, starts, mode) if starts is not None else None
             yield (relpath, lives_at, stat, digest, parse or parse_source(data))
         else:
             yield item  # type: ignore[misc]

@@ -7,11 +7,10 @@ import multiprocessing
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.synthetic_repo import generate
@@ -19,7 +18,6 @@ from pytest_lukhas.boundaries import rustscan
 from pytest_lukhas.boundaries import scan as scan_module
 from pytest_lukhas.boundaries.cache import ParseCache
 from pytest_lukhas.boundaries.check import ImportOptions, check_imports
-from pytest_lukhas.boundaries.parse import parse_import_lines, parse_source
 from pytest_lukhas.boundaries.prefilter import fast_path_may_take
 from pytest_lukhas.boundaries.scan import scan
 from pytest_lukhas.lanes import load_lanes
@@ -284,34 +282,6 @@ def test_a_dying_worker_costs_time_not_files(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == repr(sorted(_scanned(tmp_path, workers=0).items()))
-
-
-LINE = st.sampled_from([
-    "import a", "import a.b as c, d", "from . import x", "from .. import (x, y,)", "from a.b import *",
-    "from a import (\n    b,\n)", "import a, \\\n    b", "import a; import b", "x = 1", "def f():\n    import g",
-    "class C:\n    from h import i", "if x:\n    import j\nelse:\n    import k", "if x: import l",
-    '"""\nimport m\n"""', "# import n", "import o  # p's", "s = 'import q'", "x = f'{r}'",
-    "try:\n    import s\nexcept ImportError:\n    pass", "try:\n    import t\nfinally:\n    pass",
-    "if TYPE_CHECKING:\n    import u", "for v in w:\n    import x", "while y:\n    import z",
-    "with a as b:\n    import c", "match d:\n    case 1:\n        import e", "type X = int",
-    "def f(:", "import", "from import x", "  import indented", "\x0c", "import \\\n    a.b",
-    "from a import b as c, d as e", "from .a.b import (c as d)", "from...a import b", "import a.b.c",
-])  # fmt: skip
-
-
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(LINE, max_size=8), st.sampled_from(["\n", "\r\n"]))
-def test_both_paths_agree_on_generated_sources(tmp_path, lines, newline):
-    data = (newline.join(lines) + newline).encode()
-    path = Path(tempfile.mkdtemp(dir=tmp_path)) / "m.py"
-    path.write_bytes(data)
-    expected = parse_source(data)
-    if not fast_path_may_take(data):
-        return
-    starts = rustscan.import_lines(str(path.parent), ["m.py"])["m.py"]
-    fast = parse_import_lines(data, starts) if starts is not None else None
-    if fast is not None:  # the fast path never claims a file CPython rejects
-        assert fast == expected
 
 
 # Pieces of source for comparing the tuned prefilter with its first version: every byte

@@ -1,0 +1,293 @@
+"""A closer look at the files the byte prefilter (:mod:`.prefilter`) turns away.
+
+The prefilter's tests are substring counts over the whole file, cheap enough for every
+file, and in real code nearly every file fails one: it has an f-string, more than 1,000
+operators, ``f(*args)`` before some ``for``, an ``except``, the word ``spec``. CPython's
+parser costs about ten times ruff's, so this module reads such a file as CPython 3.11's
+tokenizer splits off strings and comments, and asks the precise questions instead:
+
+* the names the AST pass acts on, whole (``import_module``, ``PYTHONPATH``, ...), ``sys``
+  followed by ``.path``, ``as`` or ``import``, and the allow-import pragma;
+* each f-string, read by 3.11's rules (it ends at the first matching quote), must mean the
+  same under PEP 701's: no backslash, comment or string in a replacement field, braces
+  balanced, a nested field in a format spec at most one level deep; no t-strings;
+* ``except`` only as ``except:``, ``except X:`` or ``except (X, Y):`` (not PEP 758);
+* no PEP 695 syntax, no unpacking as the element of a comprehension (``[*a for a in b]``);
+* brackets nested less than 190 deep, at most 1,000 nesting tokens in a logical line and
+  1,000 ``elif`` in the file (CPython's limits: 200 brackets, about 3,000 AST levels);
+* the prefilter's limits on bytes, line ends, coding cookies and indentation.
+
+The answer is :data:`NO` (CPython parses the file), :data:`ANYWHERE` (the fast path may
+take it) or :data:`TOP_LEVEL`: the file has ``except`` or ``TYPE_CHECKING``, so an import
+inside a block may need the AST for its context, and the fast path may take the file only
+if every import statement ruff finds starts in column 0, where no block can hold it.
+What this module cannot read for sure is NO: a file wrongly sent to CPython only costs time.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .prefilter import (
+    DEEP_RELATIVE,
+    GENERIC_DEF,
+    INDENTED_100,
+    MAX_NESTING_TOKENS,
+    TYPE_STATEMENT,
+    fast_path_may_take,
+    search_at,
+)
+
+NO, ANYWHERE, TOP_LEVEL = 0, 1, 2
+MAX_DEPTH = 190  # brackets open at once
+
+_PRINTABLE_OR_HIGH = bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100)) + b"\t\n\r"
+# What the AST pass acts on (dynamic.LOADERS, the PYTHONPATH key of the environment
+# setters, site.addsitedir, the pragma), searched in the whole text, strings included:
+# the names holding "_" by a search that starts there, the others as substrings.
+_UNDERSCORED = search_at("_", (
+    "import_module", "__import__", "find_spec", "spec_from_file_location", "run_module",
+    "run_path", "get_loader", "find_loader", "resolve_name", "load_source", "walk_packages",
+))  # fmt: skip
+_PLAIN_NAMES = ("FileLoader", "addsitedir", "PYTHONPATH", "allow-import")
+# What the AST pass reports as an import path change (dynamic._changes_path and
+# _assigned_path): sys.path, sys.meta_path or sys.path_hooks subscripted, assigned,
+# annotated or changed by a method, however spaced or parenthesised; and sys bound under
+# another name (``import sys as s``, ``from sys import path``). Searched in the code, where
+# comments and strings are placeholders.
+_GAP = r"[\s\\()\x01]*"
+_SYS = re.compile(
+    r"sys\b(?<![\w.]sys)(?:(?:[ \t]|\\\r?\n)+(?:as|import)\b"
+    rf"|{_GAP}\.{_GAP}(?:meta_)?path(?:_hooks)?\b{_GAP}(?:[\[:]"
+    r"|(?:[-+*/%&|^@]|<<|>>|//|\*\*)?=(?!=)"
+    rf"|\.{_GAP}(?:insert|append|extend|remove|pop|clear|__setitem__|__iadd__)\b))"
+)
+_SYS_DEL = re.compile(r"del\b(?<!\wdel)")
+_SYS_LIST = re.compile(r"sys\b(?<![\w.]sys)" + _GAP + r"\." + _GAP + r"(?:meta_)?path")
+_LINE_SEPARATORS = ("\x85", "\u2028", "\u2029", "\ufeff")
+_STRING = (  # 3.11's string tokens, each branch starting at a quote
+    r"'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"
+    r'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""'
+    r"|'[^'\\\r\n]*(?:\\(?:\r\n|.)[^'\\\r\n]*)*'"
+    r'|"[^"\\\r\n]*(?:\\(?:\r\n|.)[^"\\\r\n]*)*"'
+)
+_TOKENS = re.compile(rf"#[^\r\n]*|({_STRING})", re.DOTALL)  # split: strings captured
+_PLACEHOLDER = "\x01"  # a string or comment in the code (the text holds no control bytes)
+_PREFIXED = re.compile(r"\x01(?<=\w\x01)")  # a placeholder right after a name
+_PREFIXES = frozenset({"r", "u", "b", "br", "rb", "f", "fr", "rf"})
+_FSTRING_PARTS = re.compile(r"""[{}()\[\]:\\#'"]""")
+_IMPORT_KEYWORD = re.compile(r"import\b(?<!\wimport)")
+_EXCEPT = re.compile(r"except\b(?<!\wexcept)")
+_GOOD_EXCEPT = re.compile(
+    r"[ \t]*(?:\*[ \t]*)?(?:\([^()]*\)|[A-Za-z_][\w.]*)?[ \t]*(?:as[ \t]+\w+[ \t]*)?:"
+)
+_BRACKETS = re.compile(r"[()\[\]{}]")
+_STARRED_OPEN = re.compile(r"[(\[{][ \t\r\n]*\*")
+_FOR = re.compile(r"for\b(?<!\wfor)")
+_NOT_NESTING = {c: None for c in range(128) if chr(c) not in ".([{+-*/%@&|^<>~"}
+_NESTING_WORDS = ("not", "lambda", "else", "await", "yield")  # counted anywhere: a bound
+
+
+def fast_path_mode(data: bytes) -> tuple[int, int | None]:
+    """The prefilter's answer when it lets the file through, the closer look's otherwise:
+    NO, ANYWHERE or TOP_LEVEL, and the number of import statements when known (None: as
+    many as the file holds the word ``import``)."""
+    return (ANYWHERE, None) if fast_path_may_take(data) else closer_look(data)
+
+
+def closer_look(data: bytes) -> tuple[int, int | None]:
+    """NO, ANYWHERE or TOP_LEVEL (see the module's docstring) for one file's bytes, and the
+    number of ``import`` keywords in its code (one per import statement)."""
+    mode, code = _mode_and_code(data)
+    return (mode, len(_IMPORT_KEYWORD.findall(code))) if mode else (NO, None)
+
+
+def _mode_and_code(data: bytes) -> tuple[int, str]:
+    if data.translate(None, _PRINTABLE_OR_HIGH):
+        return NO, ""  # control characters
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return NO, ""
+    if _UNDERSCORED.search(text) or any(name in text for name in _PLAIN_NAMES):
+        return NO, ""
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return NO, ""
+    head_end = text.find("\n", text.find("\n") + 1)
+    if "coding" in (text if head_end < 0 else text[:head_end]):
+        return NO, ""
+    if INDENTED_100.search(text) or DEEP_RELATIVE.search(text):
+        return NO, ""
+    if not text.isascii() and any(s in text for s in _LINE_SEPARATORS):
+        return NO, ""  # lines ruff and CPython might count apart, a BOM
+    code = _code_of(text)
+    if code is None or not code.isascii():
+        return NO, ""  # non-ASCII names: CPython reads them in NFKC
+    if "sys" in code and _changes_sys_path(code):
+        return NO, ""
+    if TYPE_STATEMENT.search(code) or GENERIC_DEF.search(code) or not _excepts_ok(code):
+        return NO, ""
+    joined = code.replace("\\\r\n", "   ").replace("\\\n", "  ")  # continuation lines
+    if code.count("elif") > MAX_NESTING_TOKENS or not _nesting_ok(joined):
+        return NO, ""
+    return (TOP_LEVEL if "except" in code or "TYPE_CHECKING" in code else ANYWHERE), code
+
+
+def _changes_sys_path(code: str) -> bool:
+    return bool(_SYS.search(code) or (_SYS_DEL.search(code) and _SYS_LIST.search(code)))
+
+
+def _code_of(text: str) -> str | None:
+    """``text`` with each string and comment replaced by a placeholder, as CPython 3.11
+    splits them off; None when a string is one this module does not vouch for."""
+    parts = _TOKENS.split(text)
+    between = parts[0::2]
+    code = _PLACEHOLDER.join(between)
+    if "'" in code or '"' in code:
+        return None  # a quote that opens no string 3.11 can read
+    prefixes = {_name_before(code, m.start()) for m in _PREFIXED.finditer(code)}
+    if not prefixes <= _PREFIXES:
+        return None  # a t-string, or a name run into a string or comment
+    if any("f" in p for p in prefixes):
+        for before, string in zip(between, parts[1::2], strict=False):
+            if string and _f_prefixed(before) and not _fstring_ok(_inside_quotes(string)):
+                return None
+    return code
+
+
+def _name_before(code: str, at: int) -> str:
+    """The (lowercased) name that ends at ``at``; three characters or more come back as
+    they are, no prefix being that long."""
+    start = at - 1
+    while start > at - 3 and start and _word_char(code[start - 1]):
+        start -= 1
+    if start and _word_char(code[start - 1]):
+        return code[start - 1 : at]
+    return code[start:at].lower()
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _f_prefixed(before: str) -> bool:
+    return before[-1:] in ("f", "F") or before[-2:].lower() == "fr"
+
+
+def _inside_quotes(string: str) -> str:
+    triple = len(string) >= 6 and string[:3] in ("'''", '"""')
+    return string[3:-3] if triple else string[1:-1]
+
+
+def _fstring_ok(inner: str) -> bool:
+    """Whether the text between an f-string's quotes means the same to 3.11 and PEP 701."""
+    if "{" not in inner and "}" not in inner:
+        return True
+    if len(inner) > MAX_NESTING_TOKENS or "\\N{" in inner:
+        return False
+    fields: list[list[int]] = []  # per open replacement field: [brackets open, in its spec]
+    skip_to = 0
+    for match in _FSTRING_PARTS.finditer(inner):
+        char, at = match.group(), match.start()
+        if at < skip_to:
+            continue
+        if fields:
+            if not _field_step(fields, char):
+                return False
+        elif char in "{}":  # in the literal part
+            if inner[at + 1 : at + 2] == char:
+                skip_to = at + 2  # a doubled brace
+            elif char == "}":
+                return False
+            else:
+                fields.append([0, 0])
+    return not fields
+
+
+def _field_step(fields: list[list[int]], char: str) -> bool:
+    """One character of a replacement field (``fields[-1]``); False where 3.11 and PEP 701
+    may read it apart: a backslash, comment or quote in the expression, a field nested in
+    the spec of a nested field."""
+    field = fields[-1]
+    if field[1]:  # the format spec: literal text and nested fields
+        if char == "{":
+            if len(fields) > 1:
+                return False
+            fields.append([0, 0])
+        elif char == "}":
+            fields.pop()
+        return char != "\\"
+    if char in "\\#'\"":
+        return False
+    if char in "([{":
+        field[0] += 1
+    elif char in ")]" or (char == "}" and field[0]):
+        field[0] -= 1
+    elif char == "}":
+        fields.pop()
+    elif char == ":" and not field[0]:
+        field[1] = 1
+    return field[0] >= 0
+
+
+def _excepts_ok(code: str) -> bool:
+    """Every ``except`` clause in a form 3.11 reads as ruff does."""
+    return all(_GOOD_EXCEPT.match(code, m.end()) for m in _EXCEPT.finditer(code))
+
+
+def _nesting_ok(code: str) -> bool:
+    """Brackets nested less than :data:`MAX_DEPTH` deep, no logical line with more than
+    :data:`.prefilter.MAX_NESTING_TOKENS` tokens that nest, and no unpacking as the element
+    of a comprehension. ``code`` has its continuation lines joined, so a logical line ends
+    at each line end outside brackets (unbalanced brackets: ruff rejects the file)."""
+    lines = code.split("\n")
+    if max(map(len, lines)) > MAX_NESTING_TOKENS and not all(map(_few_nesting_tokens, lines)):
+        return False
+    if not _starred_ok(code):
+        return False
+    opening = code.count("(") + code.count("[") + code.count("{")
+    if opening < MAX_DEPTH and _few_nesting_tokens(code):
+        return True
+    depth, line_start, group_end = 0, 0, -1  # group_end: of the line's last bracketed part
+    for match in _BRACKETS.finditer(code):
+        if match.group() not in "([{":
+            depth -= 1
+            if not depth:
+                group_end = match.end()
+            continue
+        if not depth:
+            newline = code.rfind("\n", max(group_end, 0), match.start())
+            if newline >= 0:  # a new logical line: the one before it is complete
+                if group_end >= 0 and not _line_ok(code, line_start, group_end):
+                    return False
+                line_start, group_end = newline + 1, -1
+        depth += 1
+        if depth >= MAX_DEPTH:
+            return False
+    return group_end < 0 or _line_ok(code, line_start, group_end)
+
+
+def _line_ok(code: str, start: int, inside: int) -> bool:
+    """Whether the logical line from ``start`` through position ``inside`` is short enough."""
+    end = code.find("\n", inside)
+    end = len(code) if end < 0 else end
+    return end - start <= MAX_NESTING_TOKENS or _few_nesting_tokens(code[start:end])
+
+
+def _starred_ok(code: str) -> bool:
+    """No bracket opening with ``*`` or ``**`` holds a ``for`` at its own level."""
+    for opened in _STARRED_OPEN.finditer(code):
+        depth, level_start = 0, opened.end()
+        for match in _BRACKETS.finditer(code, opened.start()):
+            if depth == 1 and _FOR.search(code, level_start, match.start()):
+                return False
+            depth += 1 if match.group() in "([{" else -1
+            if not depth:
+                break
+            level_start = match.end()
+    return True
+
+
+def _few_nesting_tokens(line: str) -> bool:
+    tokens = len(line.translate(_NOT_NESTING)) + sum(line.count(w) for w in _NESTING_WORDS)
+    return tokens <= MAX_NESTING_TOKENS
