@@ -30,10 +30,8 @@ import re
 
 from .prefilter import (
     DEEP_RELATIVE,
-    GENERIC_DEF,
     INDENTED_100,
     MAX_NESTING_TOKENS,
-    TYPE_STATEMENT,
     fast_path_may_take,
     search_at,
 )
@@ -71,7 +69,7 @@ _STRING = (  # 3.11's string tokens, each branch starting at a quote
     r"|'[^'\\\r\n]*(?:\\(?:\r\n|.)[^'\\\r\n]*)*'"
     r'|"[^"\\\r\n]*(?:\\(?:\r\n|.)[^"\\\r\n]*)*"'
 )
-_TOKENS = re.compile(rf"#[^\r\n]*|({_STRING})", re.DOTALL)  # split: strings captured
+_TOKENS = re.compile(rf"#[^\r\n]*|{_STRING}", re.DOTALL)
 _PLACEHOLDER = "\x01"  # a string or comment in the code (the text holds no control bytes)
 _PREFIXED = re.compile(r"\x01(?<=\w\x01)")  # a placeholder right after a name
 _PREFIXES = frozenset({"r", "u", "b", "br", "rb", "f", "fr", "rf"})
@@ -79,8 +77,16 @@ _FSTRING_PARTS = re.compile(r"""[{}()\[\]:\\#'"]""")
 _IMPORT_KEYWORD = re.compile(r"import\b(?<!\wimport)")
 _EXCEPT = re.compile(r"except\b(?<!\wexcept)")
 _GOOD_EXCEPT = re.compile(
-    r"[ \t]*(?:\*[ \t]*)?(?:\([^()]*\)|[A-Za-z_][\w.]*)?[ \t]*(?:as[ \t]+\w+[ \t]*)?:"
+    r"[ \t]*(?:\*[ \t]*)?(\([^()]*\)|[A-Za-z_][\w.]*)?[ \t]*(?:as[ \t]+\w+[ \t]*)?:"
 )
+# What parse._catches_import_error looks for (a bare except catches it too)
+_CATCHES_IMPORT_ERROR = re.compile(
+    r"\b(?:ImportError|ModuleNotFoundError|Exception|BaseException)\b"
+)
+_TYPE_ALIAS = re.compile(  # PEP 695's type statement (its start is checked apart)
+    r"type\b(?<![\w.]type)[ \t]+(?!(?:in|is|if|and|or|not|for|else)\b)[A-Za-z_]\w*[ \t]*[=\[]"
+)
+_GENERIC = re.compile(r"(?:def|class)[ \t]+\w+[ \t]*\[")  # PEP 695's type parameters
 _BRACKETS = re.compile(r"[()\[\]{}]")
 _STARRED_OPEN = re.compile(r"[(\[{][ \t\r\n]*\*")
 _FOR = re.compile(r"for\b(?<!\wfor)")
@@ -125,12 +131,25 @@ def _mode_and_code(data: bytes) -> tuple[int, str]:
         return NO, ""  # non-ASCII names: CPython reads them in NFKC
     if "sys" in code and _changes_sys_path(code):
         return NO, ""
-    if TYPE_STATEMENT.search(code) or GENERIC_DEF.search(code) or not _excepts_ok(code):
+    guarding = _guarding_excepts(code)
+    if guarding is None:
         return NO, ""
     joined = code.replace("\\\r\n", "   ").replace("\\\n", "  ")  # continuation lines
+    if _has_pep_695(joined):
+        return NO, ""
     if code.count("elif") > MAX_NESTING_TOKENS or not _nesting_ok(joined):
         return NO, ""
-    return (TOP_LEVEL if "except" in code or "TYPE_CHECKING" in code else ANYWHERE), code
+    return (TOP_LEVEL if guarding or "TYPE_CHECKING" in code else ANYWHERE), code
+
+
+def _has_pep_695(code: str) -> bool:
+    """A ``type`` statement (``type`` first in its statement) or type parameters."""
+    for match in _TYPE_ALIAS.finditer(code):
+        line_start = code.rfind("\n", 0, match.start()) + 1
+        before = code[line_start : match.start()].rstrip(" \t")
+        if not before or before[-1] in ";:":
+            return True
+    return bool(_GENERIC.search(code))
 
 
 def _changes_sys_path(code: str) -> bool:
@@ -140,17 +159,16 @@ def _changes_sys_path(code: str) -> bool:
 def _code_of(text: str) -> str | None:
     """``text`` with each string and comment replaced by a placeholder, as CPython 3.11
     splits them off; None when a string is one this module does not vouch for."""
-    parts = _TOKENS.split(text)
-    between = parts[0::2]
-    code = _PLACEHOLDER.join(between)
+    code = _TOKENS.sub(_PLACEHOLDER, text)
     if "'" in code or '"' in code:
         return None  # a quote that opens no string 3.11 can read
     prefixes = {_name_before(code, m.start()) for m in _PREFIXED.finditer(code)}
     if not prefixes <= _PREFIXES:
         return None  # a t-string, or a name run into a string or comment
     if any("f" in p for p in prefixes):
-        for before, string in zip(between, parts[1::2], strict=False):
-            if string and _f_prefixed(before) and not _fstring_ok(_inside_quotes(string)):
+        tokens = _TOKENS.findall(text)  # each string and comment, in order
+        for before, token in zip(code.split(_PLACEHOLDER), tokens, strict=False):
+            if _f_prefixed(before) and token[0] != "#" and not _fstring_ok(token):
                 return None
     return code
 
@@ -174,13 +192,13 @@ def _f_prefixed(before: str) -> bool:
     return before[-1:] in ("f", "F") or before[-2:].lower() == "fr"
 
 
-def _inside_quotes(string: str) -> str:
-    triple = len(string) >= 6 and string[:3] in ("'''", '"""')
-    return string[3:-3] if triple else string[1:-1]
-
-
-def _fstring_ok(inner: str) -> bool:
-    """Whether the text between an f-string's quotes means the same to 3.11 and PEP 701."""
+def _fstring_ok(token: str) -> bool:
+    """Whether an f-string (its text from quote to quote) means the same to 3.11 and PEP
+    701. A string nested in a replacement field is skipped; 3.11 ended the f-string at its
+    first matching quote, so in a single-quoted f-string such a string uses the other
+    quote (in a triple-quoted one this module does not vouch for it)."""
+    triple = len(token) >= 6 and token[:3] in ("'''", '"""')
+    inner = token[3:-3] if triple else token[1:-1]
     if "{" not in inner and "}" not in inner:
         return True
     if len(inner) > MAX_NESTING_TOKENS or "\\N{" in inner:
@@ -191,7 +209,11 @@ def _fstring_ok(inner: str) -> bool:
         char, at = match.group(), match.start()
         if at < skip_to:
             continue
-        if fields:
+        if fields and char in "'\"" and not fields[-1][1]:  # a string in the expression
+            skip_to = _nested_string_end(inner, at, triple)
+            if skip_to < 0:
+                return False
+        elif fields:
             if not _field_step(fields, char):
                 return False
         elif char in "{}":  # in the literal part
@@ -204,10 +226,19 @@ def _fstring_ok(inner: str) -> bool:
     return not fields
 
 
+def _nested_string_end(inner: str, at: int, triple: bool) -> int:
+    """Where the plain string opening at ``at`` in an f-string's expression ends, or -1."""
+    end = inner.find(inner[at], at + 1)
+    prefix = _name_before(inner, at)  # a name right before a quote is the string's prefix
+    if triple or end < 0 or "f" in prefix or "t" in prefix or "\\" in inner[at:end]:
+        return -1
+    return end + 1
+
+
 def _field_step(fields: list[list[int]], char: str) -> bool:
     """One character of a replacement field (``fields[-1]``); False where 3.11 and PEP 701
-    may read it apart: a backslash, comment or quote in the expression, a field nested in
-    the spec of a nested field."""
+    may read it apart: a backslash or comment in the expression, a field nested in the
+    spec of a nested field."""
     field = fields[-1]
     if field[1]:  # the format spec: literal text and nested fields
         if char == "{":
@@ -230,9 +261,18 @@ def _field_step(fields: list[list[int]], char: str) -> bool:
     return field[0] >= 0
 
 
-def _excepts_ok(code: str) -> bool:
-    """Every ``except`` clause in a form 3.11 reads as ruff does."""
-    return all(_GOOD_EXCEPT.match(code, m.end()) for m in _EXCEPT.finditer(code))
+def _guarding_excepts(code: str) -> bool | None:
+    """Whether an ``except`` clause may make its ``try`` guard an import (it catches
+    ImportError or what holds it); None when a clause is in a form 3.11 may read apart
+    from ruff (PEP 758's ``except A, B:``, or one this module does not vouch for)."""
+    guarding = False
+    for keyword in _EXCEPT.finditer(code):
+        clause = _GOOD_EXCEPT.match(code, keyword.end())
+        if clause is None:
+            return None
+        caught = clause[1]
+        guarding = guarding or not caught or bool(_CATCHES_IMPORT_ERROR.search(caught))
+    return guarding
 
 
 def _nesting_ok(code: str) -> bool:
@@ -248,30 +288,24 @@ def _nesting_ok(code: str) -> bool:
     opening = code.count("(") + code.count("[") + code.count("{")
     if opening < MAX_DEPTH and _few_nesting_tokens(code):
         return True
-    depth, line_start, group_end = 0, 0, -1  # group_end: of the line's last bracketed part
-    for match in _BRACKETS.finditer(code):
-        if match.group() not in "([{":
+    depth = at = line_start = 0
+    for piece, bracket in zip(_BRACKETS.split(code), _BRACKETS.findall(code), strict=False):
+        if not depth and "\n" in piece:  # the logical line ends in this piece
+            end = at + piece.index("\n")
+            if end - line_start > MAX_NESTING_TOKENS and not _few_nesting_tokens(
+                code[line_start:end]
+            ):
+                return False
+            line_start = at + piece.rindex("\n") + 1
+        at += len(piece) + 1
+        if bracket in "([{":
+            depth += 1
+            if depth >= MAX_DEPTH:
+                return False
+        else:
             depth -= 1
-            if not depth:
-                group_end = match.end()
-            continue
-        if not depth:
-            newline = code.rfind("\n", max(group_end, 0), match.start())
-            if newline >= 0:  # a new logical line: the one before it is complete
-                if group_end >= 0 and not _line_ok(code, line_start, group_end):
-                    return False
-                line_start, group_end = newline + 1, -1
-        depth += 1
-        if depth >= MAX_DEPTH:
-            return False
-    return group_end < 0 or _line_ok(code, line_start, group_end)
-
-
-def _line_ok(code: str, start: int, inside: int) -> bool:
-    """Whether the logical line from ``start`` through position ``inside`` is short enough."""
-    end = code.find("\n", inside)
-    end = len(code) if end < 0 else end
-    return end - start <= MAX_NESTING_TOKENS or _few_nesting_tokens(code[start:end])
+    end = code.find("\n", at)  # the end of the last logical line
+    return _few_nesting_tokens(code[line_start : len(code) if end < 0 else end])
 
 
 def _starred_ok(code: str) -> bool:

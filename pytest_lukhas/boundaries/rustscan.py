@@ -106,7 +106,7 @@ def import_lines(
     }
 
 
-_RELATIVE = re.compile(rb"from[ \t]*(\.+)[ \t]*([A-Za-z_][A-Za-z0-9_.]*)?")
+_RELATIVE = re.compile(rb"from[ \t]*(\.+)[ \t]*(?!import\b)([A-Za-z_][A-Za-z0-9_.]*)?")
 
 
 def relative_targets(relpath: str, data: bytes) -> set[str]:
@@ -115,7 +115,9 @@ def relative_targets(relpath: str, data: bytes) -> set[str]:
     name no file has; that only makes grimp resolve more, and only its lines are used."""
     if b"from" not in data or b"." not in data:
         return set()
-    package = [_PACKAGE, *relpath.split("/")[:-1]]
+    module = [_PACKAGE, *relpath.removesuffix(".py").split("/")]
+    # grimp resolves from the package a file is in; it takes an __init__.py for its package
+    package = module if module[-1] == "__init__" else module[:-1]
     found = set()
     for match in _RELATIVE.finditer(data):
         dots = len(match[1])

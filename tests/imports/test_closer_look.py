@@ -29,6 +29,8 @@ LONG_CHAIN = "x = (1" + " +\n    1" * 1001 + ")\n"
         "x = f'''{f\"{a}\"}'''\n", "x = f'{a:{b:{c}}}'\n", "x = f'{'\n", "x = f'}'\n",
         "x = f'\\N{DASH} {a}'\n", "x = t'{a}'\n", "x = rt'{a}'\n", "x = ab'c'\n",
         'x = "unterminated\n', "x = f'{a +\nb}'\n",
+        "x = f'{d[f\"k\"]}'\n", 'x = f"""{d["k"]}"""\n', "x = f'{d[\"k\\n\"]}'\n",
+        "if x: type X = int\n",
         "try:\n    pass\nexcept A, B:\n    pass\n", "try:\n    pass\nexcept (A), B:\n    pass\n",
         "type X = int\n", "type \\\n X = int\n", "def f[T](x: T): pass\n", "class C[T]: pass\n",
         "x = [*a for a in b]\n", "x = {**a for a in b}\n", "f(*a for a in b)\n",
@@ -65,11 +67,15 @@ def test_the_closer_look_sends_to_cpython_what_ruff_could_read_differently(sourc
         ("x = 'caf\u00e9'  # \u00e9t\u00e9\nimport a\n", ANYWHERE),
         ("try:\n    import a\nexcept (ImportError, OSError) as e:\n    pass\n", TOP_LEVEL),
         ("try:\n    pass\nexcept* ValueError:\n    pass\nexcept:\n    pass\n", TOP_LEVEL),
+        ("try:\n    import a\nexcept errors.ModuleNotFoundError:\n    pass\n", TOP_LEVEL),
+        ("try:\n    import a\nexcept (KeyError, OSError) as e:\n    pass\n", ANYWHERE),
         ("from typing import TYPE_CHECKING\n", TOP_LEVEL),
         ("x = '''\nexcept A, B:\n'''\n# except A, B:\n", ANYWHERE),
         (f"x = {'(' * 150}{')' * 150}\n", ANYWHERE),
         ("x = [\n" + "    1.5,\n" * 2000 + "]\n", NO),
         ("x = 1\n" + "y = a.b + c.d\n" * 2000, ANYWHERE),
+        ("x = f'{d[\"k\"]} {\", \".join(b)!r:>{w}}'\nimport a\n", ANYWHERE),
+        ("for dtype in [a, b]:\n    type_ = 1\nf(type = 2)\nx = type in [int]\n", ANYWHERE),
     ],
 )  # fmt: skip
 def test_the_closer_look_lets_the_rest_through(source, mode):
@@ -150,15 +156,14 @@ def test_the_fast_path_reads_real_code_as_cpython_does(tmp_path):
 def test_relative_imports_of_modules_outside_the_chunk_are_read_fast(tmp_path):
     files = {
         "pkg/__init__.py": "",
-        "pkg/sub/__init__.py": "",
+        "pkg/sub/__init__.py": "from .a import *\nfrom .a import x\nfrom . import b\n",
         "pkg/sub/a.py": "from . import x\nfrom .b import c\nfrom .. import y\nfrom ..z import (\n    w,\n)\n",
     }
     for relpath, text in files.items():
         (tmp_path / relpath).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relpath).write_text(text)
-    data = (tmp_path / "pkg/sub/a.py").read_bytes()
-    starts = rustscan.import_lines(str(tmp_path), ["pkg/sub/a.py"], {"pkg/sub/a.py": data})
-    assert starts == {"pkg/sub/a.py": {1, 2, 3, 4}}
-    assert scan_module._read_back(data, starts["pkg/sub/a.py"], (ANYWHERE, None)) == parse_source(
-        data
-    )
+    for relpath, lines in (("pkg/sub/a.py", {1, 2, 3, 4}), ("pkg/sub/__init__.py", {1, 2, 3})):
+        data = (tmp_path / relpath).read_bytes()
+        starts = rustscan.import_lines(str(tmp_path), [relpath], {relpath: data})
+        assert starts == {relpath: lines}  # one file at a time: the others are unknown to it
+        assert scan_module._read_back(data, lines, (ANYWHERE, None)) == parse_source(data)
