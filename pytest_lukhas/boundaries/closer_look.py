@@ -69,7 +69,7 @@ _STRING = (  # 3.11's string tokens, each branch starting at a quote
     r"|'[^'\\\r\n]*(?:\\(?:\r\n|.)[^'\\\r\n]*)*'"
     r'|"[^"\\\r\n]*(?:\\(?:\r\n|.)[^"\\\r\n]*)*"'
 )
-_TOKENS = re.compile(rf"#[^\r\n]*|{_STRING}", re.DOTALL)
+TOKENS = re.compile(rf"#[^\r\n]*|{_STRING}", re.DOTALL)
 _PLACEHOLDER = "\x01"  # a string or comment in the code (the text holds no control bytes)
 _PREFIXED = re.compile(r"\x01(?<=\w\x01)")  # a placeholder right after a name
 _PREFIXES = frozenset({"r", "u", "b", "br", "rb", "f", "fr", "rf"})
@@ -159,14 +159,14 @@ def _changes_sys_path(code: str) -> bool:
 def _code_of(text: str) -> str | None:
     """``text`` with each string and comment replaced by a placeholder, as CPython 3.11
     splits them off; None when a string is one this module does not vouch for."""
-    code = _TOKENS.sub(_PLACEHOLDER, text)
+    code = TOKENS.sub(_PLACEHOLDER, text)
     if "'" in code or '"' in code:
         return None  # a quote that opens no string 3.11 can read
     prefixes = {_name_before(code, m.start()) for m in _PREFIXED.finditer(code)}
     if not prefixes <= _PREFIXES:
         return None  # a t-string, or a name run into a string or comment
     if any("f" in p for p in prefixes):
-        tokens = _TOKENS.findall(text)  # each string and comment, in order
+        tokens = TOKENS.findall(text)  # each string and comment, in order
         for before, token in zip(code.split(_PLACEHOLDER), tokens, strict=False):
             if _f_prefixed(before) and token[0] != "#" and not _fstring_ok(token):
                 return None

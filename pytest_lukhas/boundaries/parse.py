@@ -70,23 +70,20 @@ def parse_source(data: bytes) -> FileParse:
 
 
 def parse_import_lines(
-    data: bytes, starts: set[int], top_level: bool = False, statements: int | None = None
+    data: bytes, starts: set[int], statements: int | None = None
 ) -> FileParse | None:
     """The fast path: what :func:`parse_source` gives for a file that parses and needs
     nothing from the AST but its imports (see :mod:`.prefilter`), given the lines ``starts``
-    where ruff found import statements. None unless each statement is one this module reads
-    back whole (:func:`.importline.statement_records`) and there are ``statements`` of them
-    (by default, as many as the file holds the word ``import``): ruff's answer leaves out
-    imports grimp cannot place, such as a relative import of a module it does not know.
-    With ``top_level``, also None unless every statement starts in column 0, where no
-    ``try`` or ``if TYPE_CHECKING:`` can hold it."""
+    where ruff found import statements, every import's flags 0. None unless each statement
+    is one this module reads back whole (:func:`.importline.statement_records`) and there
+    are ``statements`` of them (by default, as many as the file holds the word ``import``):
+    ruff's answer leaves out imports grimp cannot place, such as a relative import of a
+    module it does not know."""
     if (data.count(b"import") if statements is None else statements) != len(starts):
         return None
     lines = data.split(b"\n")
     imports: list[tuple[Any, ...]] = []
     for line in sorted(starts):
-        if top_level and lines[line - 1][:1] in (b" ", b"\t"):
-            return None
         found = importline.statement_records(line, lines)
         if found is None:
             return None

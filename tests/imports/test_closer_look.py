@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from pytest_lukhas.boundaries import rustscan
 from pytest_lukhas.boundaries import scan as scan_module
+from pytest_lukhas.boundaries.blocks import import_flags
 from pytest_lukhas.boundaries.closer_look import ANYWHERE, NO, TOP_LEVEL, closer_look
-from pytest_lukhas.boundaries.parse import parse_source
+from pytest_lukhas.boundaries.parse import GUARDED, IN_TYPE_CHECKING, parse_source
 
 DEEP = "(" * 190 + ")" * 190
 LONG_CHAIN = "x = (1" + " +\n    1" * 1001 + ")\n"
@@ -106,7 +107,14 @@ LINE = st.sampled_from([  # kinds of lines for both paths, each kind of file for
     "with a as b:\n    import c", "match d:\n    case 1:\n        import e", "type X = int",
     "def f(:", "import", "from import x", "  import indented", "\x0c", "import \\\n    a.b",
     "from a import b as c, d as e", "from .a.b import (c as d)", "from...a import b", "import a.b.c",
-    "import a", "import a.b as c, d", "from . import x", "from ..p import (x, y,)",
+    "def f():\n    try:\n        import v\n    except (OSError, errors.ImportError) as e:\n        import w",
+    "if typing.TYPE_CHECKING:  # note\n    import x\nelif TYPE_CHECKING:\n    import y\nelse:\n    import z",
+    "if (TYPE_CHECKING):\n  from a import (\n      b)\nif not TYPE_CHECKING:\n    import c",
+    "if (TYPE_CHECKING or\n        x):\n    import d", "try:\n    import e\nexcept (a.ImportError.b):\n    pass",
+    "try:\n    import f\nexcept ValueError:\n    pass\nelse:\n    import g\nfinally:\n    import h",
+    "class C:\n    '''\nimport i\n    '''\n    if x:\n        import j", "x = [\n    1]\nif y:\n    import k",
+    "with a:\n\timport l", "try:\n    import m\nexcept:\n    pass", "try:\n    import n\nexcept Exception:\n    pass",
+    "import a.b as c, d", "from . import x", "from ..p import (x, y,)",
     "from a import (\n    b,  # note\n    c as d,\n)", "from . import (\n    e\n)", "import a, \\\n    b",
     "from a import b, \\\n    c", "x = f'{y!r:>{w}}'", 'x = f"{d[1]} {{z}}"', "x = f'{d[\"k\"]}'",
     'x = rf"\\d{a}"', "x = f'''{\n  a\n}'''", "x = '\u00e9t\u00e9'", "# caf\u00e9", "x = '''\nimport q\n'''",
@@ -167,3 +175,29 @@ def test_relative_imports_of_modules_outside_the_chunk_are_read_fast(tmp_path):
         starts = rustscan.import_lines(str(tmp_path), [relpath], {relpath: data})
         assert starts == {relpath: lines}  # one file at a time: the others are unknown to it
         assert scan_module._read_back(data, lines, (ANYWHERE, None)) == parse_source(data)
+
+
+@pytest.mark.parametrize(
+    ("source", "lines", "flags"),
+    [
+        ("try:\n    import a\nexcept (OSError, x.ImportError):\n    pass\n", [2], {2: GUARDED}),
+        ("try:\n    import a\nexcept OSError:\n    pass\nexcept:\n    pass\n", [2], {2: GUARDED}),
+        ("try:\n    import a\nexcept (a.ImportError.b):\n    pass\n", [2], {2: 0}),
+        ("try:\n    pass\nexcept ImportError:\n    import a\n", [4], {4: 0}),
+        ("if typing.TYPE_CHECKING:\n    import a\nelse:\n    import b\n", [2, 4],
+         {2: IN_TYPE_CHECKING, 4: 0}),
+        ("if TYPE_CHECKING:\n    try:\n        import a\n    except Exception:\n        pass\n",
+         [3], {3: IN_TYPE_CHECKING | GUARDED}),
+        ('def f():\n    """\nif TYPE_CHECKING:\n    """\n    import a\n', [5], {5: 0}),
+        ("x = (\n  1)\nif TYPE_CHECKING :  # why\n    import a\n", [4], {4: IN_TYPE_CHECKING}),
+        ("if (TYPE_CHECKING or\n        x):\n    import a\n", [3], None),  # not read: CPython
+        ("if f().TYPE_CHECKING:\n    import a\n", [2], None),
+        ("try:\n    import a\nexcept (a, (ImportError,)):\n    pass\n", [2], None),
+        ("if x:\n\timport a\n", [2], None),
+    ],
+)  # fmt: skip
+def test_the_blocks_around_an_indented_import_give_its_flags(source, lines, flags):
+    assert import_flags(source, lines) == flags
+    if flags is not None:
+        expected = {record[0]: record[5] for record in parse_source(source.encode())[1]}
+        assert {line: expected[line] for line in lines} == flags

@@ -1,0 +1,171 @@
+"""Which blocks hold an indented import statement, read from the lines of a file's code.
+
+The fast path learns from ruff where import statements start, but not what holds them;
+an import under ``if TYPE_CHECKING:`` or in a ``try`` whose handlers catch ImportError
+carries a flag (see :mod:`.parse`). :func:`import_flags` finds each indented import's
+enclosing block headers by indentation, walking up through the statements of the file:
+strings and comments are blanked out as CPython 3.11's tokenizer splits them off (so a
+line inside a string, a bracket or after a backslash is no statement), and a header is
+read only in the forms this module knows exactly:
+
+* ``try:`` whose ``except`` clauses name plain dotted names (or none): guarded when one
+  of them ends in ImportError, ModuleNotFoundError, Exception or BaseException, or is bare;
+* ``if``/``elif`` whose test is a dotted name: the type-checking block when it ends in
+  ``TYPE_CHECKING``; any other test that mentions TYPE_CHECKING is not read;
+* ``else``, ``except``, ``finally``, ``def``, ``class``, ``for``, ``while``, ``with``,
+  ``async``, ``match``, ``case``: the flags of the block around them.
+
+Anything else (a tab in an indentation, a header this module does not read) is None: the
+caller then parses the file with CPython.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .closer_look import TOKENS
+from .parse import GUARDED, IN_TYPE_CHECKING
+
+_STRING_LINE = "\x02"  # starts a line that begins inside a string
+_TRANSPARENT = frozenset(
+    {"else", "except", "finally", "def", "class", "for", "while", "with", "async", "match",
+     "case"}
+)  # fmt: skip
+_FIRST_WORD = re.compile(r"[A-Za-z_]\w*")
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*")
+_EXCEPT = re.compile(
+    r"except[ \t]*(?:\*[ \t]*)?(?:\((?P<many>[^()]*)\)|(?P<one>[A-Za-z_][\w. \t]*?))?"
+    r"[ \t]*(?:as[ \t]+\w+[ \t]*)?:$"
+)
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def import_flags(text: str, import_lines: list[int]) -> dict[int, int] | None:
+    """The flags of each import statement starting on one of ``import_lines`` (1-based),
+    or None when a block around one of them is not read for sure."""
+    statements = _statements(text)
+    if statements is None:
+        return None
+    indents = {line: indent for line, indent, _ in statements}
+    order = [line for line, _, _ in statements]
+    headers = {line: header for line, _, header in statements}
+    flags = {}
+    for line in import_lines:
+        if line not in indents:
+            return None
+        found = _flags_at(line, indents, order, headers)
+        if found is None:
+            return None
+        flags[line] = found
+    return flags
+
+
+def _statements(text: str) -> list[tuple[int, int, str]] | None:
+    """(line, indentation, code) of each line that starts a statement."""
+    code = TOKENS.sub(_blank, text)
+    found: list[tuple[int, int, str]] = []
+    depth, continued = 0, False
+    for number, raw in enumerate(code.split("\n"), start=1):
+        line = raw.rstrip("\r")
+        stripped = line.strip()
+        starts = depth == 0 and not continued and stripped and line[0] != _STRING_LINE
+        if starts:
+            indentation = line[: len(line) - len(line.lstrip())]
+            if "\t" in indentation:
+                return None
+            found.append((number, len(indentation), stripped))
+        depth += sum(map(line.count, "([{")) - sum(map(line.count, ")]}"))
+        continued = line.endswith("\\")
+    return found
+
+
+def _blank(match: re.Match[str]) -> str:
+    """Nothing for a comment; for a string, a placeholder that keeps its lines."""
+    token = match.group()
+    if token[0] == "#":
+        return ""
+    return "\x01" + ("\n" + _STRING_LINE) * token.count("\n")
+
+
+def _flags_at(
+    line: int, indents: dict[int, int], order: list[int], headers: dict[int, str]
+) -> int | None:
+    flags, indent = 0, indents[line]
+    at = order.index(line)
+    while indent:
+        at -= 1
+        while at >= 0 and indents[order[at]] >= indent:
+            at -= 1
+        if at < 0:
+            return None
+        header = headers[order[at]]
+        keyword = _FIRST_WORD.match(header)
+        word = keyword.group() if keyword else ""
+        if word == "try":
+            guards = _try_guards(at, order, indents, headers)
+            if guards is None:
+                return None
+            flags |= GUARDED if guards else 0
+        elif word in ("if", "elif"):
+            test = _if_type_checking(header, word)
+            if test is None:
+                return None
+            flags |= IN_TYPE_CHECKING if test else 0
+        elif word not in _TRANSPARENT:
+            return None
+        indent = indents[order[at]]
+    return flags
+
+
+def _try_guards(
+    at: int, order: list[int], indents: dict[int, int], headers: dict[int, str]
+) -> bool | None:
+    """Whether the ``try`` starting statement ``at`` has a handler catching ImportError;
+    None when a handler is not read for sure."""
+    indent = indents[order[at]]
+    guards = False
+    for line in order[at + 1 :]:
+        if indents[line] < indent:
+            break
+        if indents[line] > indent:
+            continue
+        match = _EXCEPT.match(headers[line])
+        if not headers[line].startswith("except"):
+            break
+        if match is None:
+            return None
+        names = match["many"] if match["many"] is not None else match["one"]
+        caught = _caught(names)
+        if caught is None:
+            return None
+        guards = guards or caught
+    return guards
+
+
+def _caught(names: str | None) -> bool | None:
+    """Whether an except clause naming ``names`` catches ImportError, as parse reads it."""
+    if names is None:
+        return True  # a bare except
+    for written in names.split(","):
+        name = written.strip()
+        if not name:
+            continue
+        if not _DOTTED.fullmatch(name):
+            return None
+        if name.rsplit(".", 1)[-1].strip() in _IMPORT_ERRORS:
+            return True
+    return False
+
+
+def _if_type_checking(header: str, word: str) -> bool | None:
+    """Whether an ``if``/``elif`` header tests TYPE_CHECKING as parse reads it."""
+    if not header.endswith(":"):
+        return None if "TYPE_CHECKING" in header else False
+    test = header[len(word) : -1].strip()
+    if "TYPE_CHECKING" not in test:
+        return False
+    while test.startswith("(") and test.endswith(")") and test.count("(") == 1:
+        test = test[1:-1].strip()
+    if not _DOTTED.fullmatch(test):
+        return None
+    return test.rsplit(".", 1)[-1].strip() == "TYPE_CHECKING"
