@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from .closer_look import TOKENS
+from .closer_look import BRACKETS_ONLY, TOKENS
 from .parse import GUARDED, IN_TYPE_CHECKING
 
 _STRING_LINE = "\x02"  # starts a line that begins inside a string
@@ -63,18 +63,23 @@ def import_flags(text: str, import_lines: list[int]) -> dict[int, int] | None:
 def _statements(text: str) -> list[tuple[int, int, str]] | None:
     """(line, indentation, code) of each line that starts a statement."""
     code = TOKENS.sub(_blank, text)
+    if not code.isascii():
+        return None  # names CPython reads in NFKC
+    lines = code.split("\n")
+    brackets = code.translate(BRACKETS_ONLY).split("\n")
     found: list[tuple[int, int, str]] = []
     depth, continued = 0, False
-    for number, raw in enumerate(code.split("\n"), start=1):
+    for number, (raw, line_brackets) in enumerate(zip(lines, brackets, strict=True), start=1):
         line = raw.rstrip("\r")
-        stripped = line.strip()
-        starts = depth == 0 and not continued and stripped and line[0] != _STRING_LINE
-        if starts:
-            indentation = line[: len(line) - len(line.lstrip())]
-            if "\t" in indentation:
-                return None
-            found.append((number, len(indentation), stripped))
-        depth += sum(map(line.count, "([{")) - sum(map(line.count, ")]}"))
+        if depth == 0 and not continued and line and line[0] != _STRING_LINE:
+            stripped = line.lstrip()
+            if stripped:
+                indentation = line[: len(line) - len(stripped)]
+                if "\t" in indentation:
+                    return None
+                found.append((number, len(indentation), stripped.rstrip()))
+        if line_brackets:
+            depth += len(line_brackets) - 2 * line_brackets.count(")")
         continued = line.endswith("\\")
     return found
 

@@ -27,6 +27,7 @@ What this module cannot read for sure is NO: a file wrongly sent to CPython only
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 from .prefilter import (
     DEEP_RELATIVE,
@@ -86,8 +87,19 @@ _CATCHES_IMPORT_ERROR = re.compile(
 _TYPE_ALIAS = re.compile(  # PEP 695's type statement (its start is checked apart)
     r"type\b(?<![\w.]type)[ \t]+(?!(?:in|is|if|and|or|not|for|else)\b)[A-Za-z_]\w*[ \t]*[=\[]"
 )
-_GENERIC = re.compile(r"(?:def|class)[ \t]+\w+[ \t]*\[")  # PEP 695's type parameters
+_GENERICS = (  # PEP 695's type parameters; each search starts at a literal
+    re.compile(r"def[ \t]+\w+[ \t]*\["),
+    re.compile(r"class[ \t]+\w+[ \t]*\["),
+)
 _BRACKETS = re.compile(r"[()\[\]{}]")
+# the brackets and line ends of the code, closing ones as ")", and what each does to depth
+BRACKETS_ONLY = {c: None for c in range(128) if chr(c) not in "()[]{}\n"} | {
+    ord("]"): ")",
+    ord("}"): ")",
+    ord("["): "(",
+    ord("{"): "(",
+}
+_DEPTH = {"(": 1, ")": -1, "\n": 0}
 _STARRED_OPEN = re.compile(r"[(\[{][ \t\r\n]*\*")
 _FOR = re.compile(r"for\b(?<!\wfor)")
 _NOT_NESTING = {c: None for c in range(128) if chr(c) not in ".([{+-*/%@&|^<>~"}
@@ -122,7 +134,8 @@ def _mode_and_code(data: bytes) -> tuple[int, str]:
     head_end = text.find("\n", text.find("\n") + 1)
     if "coding" in (text if head_end < 0 else text[:head_end]):
         return NO, ""
-    if INDENTED_100.search(text) or DEEP_RELATIVE.search(text):
+    deep_indent = "\t" in text or "\n" + " " * 100 in text
+    if (deep_indent and INDENTED_100.search(text)) or DEEP_RELATIVE.search(text):
         return NO, ""
     if not text.isascii() and any(s in text for s in _LINE_SEPARATORS):
         return NO, ""  # lines ruff and CPython might count apart, a BOM
@@ -149,7 +162,7 @@ def _has_pep_695(code: str) -> bool:
         before = code[line_start : match.start()].rstrip(" \t")
         if not before or before[-1] in ";:":
             return True
-    return bool(_GENERIC.search(code))
+    return any(pattern.search(code) for pattern in _GENERICS)
 
 
 def _changes_sys_path(code: str) -> bool:
@@ -280,32 +293,27 @@ def _nesting_ok(code: str) -> bool:
     :data:`.prefilter.MAX_NESTING_TOKENS` tokens that nest, and no unpacking as the element
     of a comprehension. ``code`` has its continuation lines joined, so a logical line ends
     at each line end outside brackets (unbalanced brackets: ruff rejects the file)."""
-    lines = code.split("\n")
-    if max(map(len, lines)) > MAX_NESTING_TOKENS and not all(map(_few_nesting_tokens, lines)):
-        return False
     if not _starred_ok(code):
         return False
-    opening = code.count("(") + code.count("[") + code.count("{")
-    if opening < MAX_DEPTH and _few_nesting_tokens(code):
+    brackets = code.translate(BRACKETS_ONLY)
+    if len(brackets) >= 2 * MAX_DEPTH and max(accumulate(map(_DEPTH.get, brackets))) >= MAX_DEPTH:
+        return False
+    if len(code) <= MAX_NESTING_TOKENS or _few_nesting_tokens(code):
         return True
-    depth = at = line_start = 0
-    for piece, bracket in zip(_BRACKETS.split(code), _BRACKETS.findall(code), strict=False):
-        if not depth and "\n" in piece:  # the logical line ends in this piece
-            end = at + piece.index("\n")
-            if end - line_start > MAX_NESTING_TOKENS and not _few_nesting_tokens(
-                code[line_start:end]
-            ):
-                return False
-            line_start = at + piece.rindex("\n") + 1
-        at += len(piece) + 1
-        if bracket in "([{":
-            depth += 1
-            if depth >= MAX_DEPTH:
-                return False
-        else:
-            depth -= 1
-    end = code.find("\n", at)  # the end of the last logical line
-    return _few_nesting_tokens(code[line_start : len(code) if end < 0 else end])
+    lines = code.split("\n")
+    depth = length = start = 0  # at the end of the line, of the logical line, its first line
+    for number, (line, line_brackets) in enumerate(zip(lines, brackets.split("\n"), strict=True)):
+        length += len(line) + 1
+        if line_brackets:
+            depth += len(line_brackets) - 2 * line_brackets.count(")")
+        if depth:
+            continue
+        if length > MAX_NESTING_TOKENS and not _few_nesting_tokens(
+            "\n".join(lines[start : number + 1])
+        ):
+            return False
+        length, start = 0, number + 1
+    return True
 
 
 def _starred_ok(code: str) -> bool:
