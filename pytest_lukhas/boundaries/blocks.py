@@ -1,12 +1,12 @@
-"""Which blocks hold an indented import statement, read from the lines of a file's code.
+"""The statements of a file and the blocks around them, read from the lines of its code.
 
 The fast path learns from ruff where import statements start, but not what holds them;
 an import under ``if TYPE_CHECKING:`` or in a ``try`` whose handlers catch ImportError
-carries a flag (see :mod:`.parse`). :func:`import_flags` finds each indented import's
-enclosing block headers by indentation, walking up through the statements of the file:
-strings and comments are blanked out as CPython 3.11's tokenizer splits them off (so a
-line inside a string, a bracket or after a backslash is no statement), and a header is
-read only in the forms this module knows exactly:
+carries a flag (see :mod:`.parse`). :func:`statements` lists the lines that start a
+statement (strings and comments blanked out as CPython 3.11's tokenizer splits them off,
+so a line inside a string, a bracket or after a backslash starts none);
+:func:`import_flags` walks up from each indented import through its enclosing block
+headers by indentation, reading a header only in the forms this module knows exactly:
 
 * ``try:`` whose ``except`` clauses name plain dotted names (or none): guarded when one
   of them ends in ImportError, ModuleNotFoundError, Exception or BaseException, or is bare;
@@ -16,7 +16,8 @@ read only in the forms this module knows exactly:
   ``async``, ``match``, ``case``: the flags of the block around them.
 
 Anything else (a tab in an indentation, a header this module does not read) is None: the
-caller then parses the file with CPython.
+caller then parses the file with CPython. :func:`top_level_spans` gives the lines of each
+top-level statement.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ _TRANSPARENT = frozenset(
      "case"}
 )  # fmt: skip
 _FIRST_WORD = re.compile(r"[A-Za-z_]\w*")
+_CLAUSES = frozenset({"else", "elif", "except", "finally"})  # go on a compound statement
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*")
 _EXCEPT = re.compile(
     r"except[ \t]*(?:\*[ \t]*)?(?:\((?P<many>[^()]*)\)|(?P<one>[A-Za-z_][\w. \t]*?))?"
@@ -40,28 +42,29 @@ _EXCEPT = re.compile(
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 
-def import_flags(text: str, import_lines: list[int]) -> dict[int, int] | None:
+def import_flags(
+    found: list[tuple[int, int, str]], import_lines: list[int]
+) -> dict[int, int] | None:
     """The flags of each import statement starting on one of ``import_lines`` (1-based),
-    or None when a block around one of them is not read for sure."""
-    statements = _statements(text)
-    if statements is None:
-        return None
-    indents = {line: indent for line, indent, _ in statements}
-    order = [line for line, _, _ in statements]
-    headers = {line: header for line, _, header in statements}
+    given the file's :func:`statements`; None when a block around one of them is not read
+    for sure."""
+    indents = {line: indent for line, indent, _ in found}
+    order = [line for line, _, _ in found]
+    headers = {line: header for line, _, header in found}
     flags = {}
     for line in import_lines:
         if line not in indents:
             return None
-        found = _flags_at(line, indents, order, headers)
-        if found is None:
+        at = _flags_at(line, indents, order, headers)
+        if at is None:
             return None
-        flags[line] = found
+        flags[line] = at
     return flags
 
 
-def _statements(text: str) -> list[tuple[int, int, str]] | None:
-    """(line, indentation, code) of each line that starts a statement."""
+def statements(text: str) -> list[tuple[int, int, str]] | None:
+    """(line, indentation, code) of each line that starts a statement; None when the code
+    has a tab in an indentation or a non-ASCII name."""
     code = TOKENS.sub(_blank, text)
     if not code.isascii():
         return None  # names CPython reads in NFKC
@@ -174,3 +177,20 @@ def _if_type_checking(header: str, word: str) -> bool | None:
     if not _DOTTED.fullmatch(test):
         return None
     return test.rsplit(".", 1)[-1].strip() == "TYPE_CHECKING"
+
+
+def top_level_spans(found: list[tuple[int, int, str]], last_line: int) -> list[tuple[int, int]]:
+    """The (first, last) lines of each top-level statement, from :func:`statements`: a
+    compound statement with its ``else``, ``elif``, ``except`` and ``finally`` clauses, a
+    decorated definition with its decorators."""
+    starts: list[int] = []
+    after_decorator = False
+    for line, indent, code in found:
+        if indent:
+            continue
+        word = _FIRST_WORD.match(code)
+        if not after_decorator and not (word and word.group() in _CLAUSES):
+            starts.append(line)
+        after_decorator = code.startswith("@")
+    ends = [start - 1 for start in starts[1:]] + [last_line]
+    return list(zip(starts, ends, strict=True))

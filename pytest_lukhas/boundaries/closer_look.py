@@ -6,8 +6,8 @@ operators, ``f(*args)`` before some ``for``, an ``except``, the word ``spec``. C
 parser costs about ten times ruff's, so this module reads such a file as CPython 3.11's
 tokenizer splits off strings and comments, and asks the precise questions instead:
 
-* the names the AST pass acts on, whole (``import_module``, ``PYTHONPATH``, ...), ``sys``
-  followed by ``.path``, ``as`` or ``import``, and the allow-import pragma;
+* the names the AST pass acts on, whole (``import_module``, ``PYTHONPATH``, ...), a
+  change of ``sys.path`` or ``sys`` under another name, and the allow-import pragma;
 * each f-string, read by 3.11's rules (it ends at the first matching quote), must mean the
   same under PEP 701's: no backslash, comment or string in a replacement field, braces
   balanced, a nested field in a format spec at most one level deep; no t-strings;
@@ -18,10 +18,11 @@ tokenizer splits off strings and comments, and asks the precise questions instea
 * the prefilter's limits on bytes, line ends, coding cookies and indentation.
 
 The answer is :data:`NO` (CPython parses the file), :data:`ANYWHERE` (the fast path may
-take it) or :data:`TOP_LEVEL`: the file has ``except`` or ``TYPE_CHECKING``, so an import
-inside a block may need the AST for its context, and the fast path may take the file only
-if every import statement ruff finds starts in column 0, where no block can hold it.
-What this module cannot read for sure is NO: a file wrongly sent to CPython only costs time.
+take it), :data:`TOP_LEVEL` (an ``except`` or ``TYPE_CHECKING`` may flag an import inside
+a block: :mod:`.blocks` reads them) or :data:`STATEMENTS`: the file names a function the
+AST pass acts on, or changes ``sys.path``, so CPython parses the top-level statements
+that name them (:mod:`.fast_parse`). What this module cannot read for sure is NO: a file
+wrongly sent to CPython only costs time.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from .prefilter import (
     search_at,
 )
 
-NO, ANYWHERE, TOP_LEVEL = 0, 1, 2
+NO, ANYWHERE, TOP_LEVEL, STATEMENTS = 0, 1, 2, 3
 MAX_DEPTH = 190  # brackets open at once
 
 _PRINTABLE_OR_HIGH = bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100)) + b"\t\n\r"
@@ -127,8 +128,7 @@ def _mode_and_code(data: bytes) -> tuple[int, str]:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return NO, ""
-    if _UNDERSCORED.search(text) or any(name in text for name in _PLAIN_NAMES):
-        return NO, ""
+    names_calls = bool(_UNDERSCORED.search(text) or any(n in text for n in _PLAIN_NAMES))
     if "\r" in text and text.count("\r") != text.count("\r\n"):
         return NO, ""
     head_end = text.find("\n", text.find("\n") + 1)
@@ -142,8 +142,7 @@ def _mode_and_code(data: bytes) -> tuple[int, str]:
     code = _code_of(text)
     if code is None or not code.isascii():
         return NO, ""  # non-ASCII names: CPython reads them in NFKC
-    if "sys" in code and _changes_sys_path(code):
-        return NO, ""
+    names_calls = names_calls or ("sys" in code and _changes_sys_path(code))
     guarding = _guarding_excepts(code)
     if guarding is None:
         return NO, ""
@@ -152,6 +151,8 @@ def _mode_and_code(data: bytes) -> tuple[int, str]:
         return NO, ""
     if code.count("elif") > MAX_NESTING_TOKENS or not _nesting_ok(joined):
         return NO, ""
+    if names_calls:
+        return STATEMENTS, code
     return (TOP_LEVEL if guarding or "TYPE_CHECKING" in code else ANYWHERE), code
 
 

@@ -50,15 +50,27 @@ _HEADS = frozenset(
 )
 
 
-def find_calls(
-    tree: ast.Module, imports: list[tuple[Any, ...]], text: str, lines: list[str]
-) -> tuple[tuple[tuple[Any, ...], ...], tuple[tuple[Any, ...], ...]]:
-    """(dynamic loads, import path changes) in ``tree`` of ``text``; ``imports`` gives the
-    aliases. Only statements on lines that name a head (:data:`_HEADS`) or a local alias of
-    one are walked: walking every node of a large module costs more than parsing it."""
+def marked_lines(imports: list[tuple[Any, ...]], text: str, lines: list[str]) -> list[int]:
+    """The lines that name a head (:data:`_HEADS`) or a local alias of one (``imports``
+    gives the aliases): only statements spanning them can load a module or change the
+    import path."""
     aliases = _aliases(imports)
     names = _HEADS | {local for local, name in aliases.items() if name.split(".")[0] in _HEADS}
-    marked = _lines_naming(names, text, lines)
+    return _lines_naming(names, text, lines)
+
+
+def find_calls(
+    tree: ast.Module,
+    imports: list[tuple[Any, ...]],
+    text: str,
+    lines: list[str],
+    marked: list[int] | None = None,
+) -> tuple[tuple[tuple[Any, ...], ...], tuple[tuple[Any, ...], ...]]:
+    """(dynamic loads, import path changes) in ``tree`` of ``text``; ``imports`` gives the
+    aliases. Only statements spanning :func:`marked_lines` (``marked`` when the caller has
+    them) are walked: walking every node of a large module costs more than parsing it."""
+    aliases = _aliases(imports)
+    marked = marked_lines(imports, text, lines) if marked is None else marked
     loads: list[tuple[Any, ...]] = []
     changes: list[tuple[Any, ...]] = []
     for node in _nodes_on(tree, marked) if marked else ():

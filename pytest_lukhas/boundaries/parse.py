@@ -66,7 +66,7 @@ def parse_source(data: bytes) -> FileParse:
     imports: list[tuple[Any, ...]] = []
     _collect(tree.body, 0, imports, lines)
     calls = dynamic.find_calls(tree, imports, text, lines)
-    return (None, tuple(imports), calls[0], calls[1], _pragmas(text))
+    return (None, tuple(imports), calls[0], calls[1], pragmas_of(text))
 
 
 def parse_import_lines(
@@ -166,7 +166,7 @@ def _catches_import_error(node: ast.Try | ast.TryStar) -> bool:
     return False
 
 
-def _pragmas(text: str) -> tuple[tuple[int, str], ...]:
+def pragmas_of(text: str) -> tuple[tuple[int, str], ...]:
     if "allow-import" not in text:
         return ()
     found = []

@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING
 
 from ..lanes import LaneConfig
 from . import rustscan
-from .blocks import import_flags
 from .cache import ParseCache, StatKey
-from .closer_look import TOP_LEVEL, closer_look, fast_path_mode
-from .parse import FileParse, parse_import_lines, parse_source
+from .closer_look import fast_path_mode
+from .fast_parse import read_back
+from .parse import FileParse, parse_source
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -431,30 +431,6 @@ def _import_lines(chunk: list[Parsed | Pending]) -> Lines:
     }
 
 
-def _read_back(data: bytes, starts: set[int], mode: tuple[int, int | None]) -> FileParse | None:
-    """The fast path's parse, or None. A file the prefilter let through may hold the word
-    ``import`` outside import statements (a docstring): its statements are then counted
-    by the closer look, which reads strings and comments apart. In a file that may guard
-    an import or hold a type-checking block, the blocks around each indented import give
-    its flags (:mod:`.blocks`)."""
-    parse = parse_import_lines(data, starts, mode[1])
-    if parse is None and mode[1] is None:
-        mode = closer_look(data)
-        if mode[0]:
-            parse = parse_import_lines(data, starts, mode[1])
-    if parse is None or mode[0] != TOP_LEVEL:
-        return parse
-    lines = data.split(b"\n")
-    indented = sorted(n for n in starts if lines[n - 1][:1] in (b" ", b"\t"))
-    if not indented:
-        return parse
-    flags = import_flags(data.decode("utf-8"), indented)
-    if flags is None:
-        return None
-    imports = tuple((*i[:5], flags.get(i[0], 0), i[6]) for i in parse[1])
-    return (parse[0], imports, *parse[2:])
-
-
 def _finish(chunk: list[Parsed | Pending], found: Lines) -> Iterator[Parsed]:
     """The chunk's results; a fast-path file ruff or the line reader gave up on goes to
     CPython."""
@@ -462,7 +438,7 @@ def _finish(chunk: list[Parsed | Pending], found: Lines) -> Iterator[Parsed]:
         if len(item) == 7:
             relpath, lives_at, stat, digest, data, _base, mode = item
             starts = found.get(relpath)
-            parse = _read_back(data, starts, mode) if starts is not None else None
+            parse = read_back(data, starts, mode) if starts is not None else None
             yield (relpath, lives_at, stat, digest, parse or parse_source(data))
         else:
             yield item  # type: ignore[misc]

@@ -15,8 +15,15 @@ from hypothesis import strategies as st
 
 from pytest_lukhas.boundaries import rustscan
 from pytest_lukhas.boundaries import scan as scan_module
-from pytest_lukhas.boundaries.blocks import import_flags
-from pytest_lukhas.boundaries.closer_look import ANYWHERE, NO, TOP_LEVEL, closer_look
+from pytest_lukhas.boundaries.blocks import import_flags, statements
+from pytest_lukhas.boundaries.closer_look import (
+    ANYWHERE,
+    NO,
+    STATEMENTS,
+    TOP_LEVEL,
+    closer_look,
+)
+from pytest_lukhas.boundaries.fast_parse import read_back
 from pytest_lukhas.boundaries.parse import GUARDED, IN_TYPE_CHECKING, parse_source
 
 DEEP = "(" * 190 + ")" * 190
@@ -38,13 +45,6 @@ LONG_CHAIN = "x = (1" + " +\n    1" * 1001 + ")\n"
         "x = [\n    *a\n    for a in b\n]\n", "x = [*(y) for y in z]\n",
         f"x = {DEEP}\n", LONG_CHAIN, "x = 1 + \\\n" * 1001 + "1\n",
         "if a:\n    pass\n" + "elif a:\n    pass\n" * 1001,
-        "import sys\nsys.path.append('x')\n", "import sys\nsys.path[0:0] = ['x']\n",
-        "import sys\nsys.path += ['x']\n", "import sys\ndel sys.path[0]\n",
-        "import sys\n(sys\n .path).insert(0, 'x')\n", "import sys\nsys.meta_path.clear()\n",
-        "import sys\nsys.path: list = []\n", "from sys import path\n", "import sys as s\n",
-        "import sys\nsys.path  # why\\\n.append(1)\n",
-        "import importlib\nm = importlib.import_module(n)\n", "m = __import__('a')\n",
-        "import os\nos.environ['PYTHONPATH'] = 'x'\n", "import a  # lukhas: allow-import(x)\n",
         "\ufeffimport a\n", "# \u2028\nimport a\n", "x = '\x85'\n", "\u00e9 = 1\n",
         "# coding: latin-1\nx = 1\n", "x = 1\ry = 2\n", "x = 1\x00\n", "x = 1\x0c\n",
         "".join(" " * i + "if x:\n" for i in range(101)) + " " * 101 + "pass\n",
@@ -63,7 +63,6 @@ def test_the_closer_look_sends_to_cpython_what_ruff_could_read_differently(sourc
         ("x = rf'\\d{a}'\ny = b'x'\nz = Rb'\\x'\nu = U'x'\n", ANYWHERE),
         ("f(*args)\nfor x in y:\n    g(**kw)\n", ANYWHERE),
         ("x = [*a, *b]\ny = [a for a in b]\nz = {**a}\n", ANYWHERE),
-        ("print(sys.path)\nimport sys\nx = sys.path[:]  if 0 else 1\n", NO),
         ("import sys\nprint(sys.path)\nn = len(sys.path) + len( sys . path )\n", ANYWHERE),
         ("x = 'caf\u00e9'  # \u00e9t\u00e9\nimport a\n", ANYWHERE),
         ("try:\n    import a\nexcept (ImportError, OSError) as e:\n    pass\n", TOP_LEVEL),
@@ -83,6 +82,31 @@ def test_the_closer_look_lets_the_rest_through(source, mode):
     assert closer_look(source.encode())[0] == mode
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import sys\nsys.path.append('x')\n", "import sys\nsys.path[0:0] = ['x']\n",
+        "import sys\nsys.path += ['x']\n", "import sys\ndel sys.path[0]\n",
+        "import sys\n(sys\n .path).insert(0, 'x')\n", "import sys\nsys.meta_path.clear()\n",
+        "import sys\nsys.path: list = []\n", "from sys import path\npath.insert(0, 'x')\n",
+        "import sys as s\ns.path.append('x')\n", "import sys\nx = sys.path[:]  if 0 else 1\n",
+        "import importlib\nm = importlib.import_module(n)\n", "m = __import__('a')\n",
+        "import os\nos.environ['PYTHONPATH'] = 'x'\n", "import a  # lukhas: allow-import(x)\n",
+        "import runpy as r\n\n@decorated\ndef f():\n    try:\n        r.run_path('p.py')\n"
+        "    except ImportError:\n        import b\n    else:\n        pass\n",
+        "from importlib import import_module as im\nif x:\n    pass\nelse:\n    im('a.b')\n",
+    ],
+)  # fmt: skip
+def test_files_that_name_dynamic_loaders_get_those_statements_parsed(tmp_path, source):
+    """CPython parses only the top-level statements that name a loader or an import path
+    change; the answer is the same as for the whole file."""
+    data = source.encode()
+    assert closer_look(data)[0] == STATEMENTS
+    path = tmp_path / "m.py"
+    path.write_bytes(data)
+    assert _fast_answer(path, data) == parse_source(data)
+
+
 def test_the_closer_look_counts_import_statements_in_code_only():
     source = '"""import a"""\nimport b  # import c\nfrom d import (\n    e,\n)\nx = "import"\n'
     assert closer_look(source.encode()) == (ANYWHERE, 2)
@@ -94,7 +118,7 @@ def _fast_answer(path: Path, data: bytes):
     if not mode[0]:
         return None
     starts = rustscan.import_lines(str(path.parent), [path.name], {path.name: data})[path.name]
-    return scan_module._read_back(data, starts, mode) if starts is not None else None
+    return read_back(data, starts, mode) if starts is not None else None
 
 
 LINE = st.sampled_from([  # kinds of lines for both paths, each kind of file for the fast path
@@ -120,7 +144,9 @@ LINE = st.sampled_from([  # kinds of lines for both paths, each kind of file for
     'x = rf"\\d{a}"', "x = f'''{\n  a\n}'''", "x = '\u00e9t\u00e9'", "# caf\u00e9", "x = '''\nimport q\n'''",
     "try:\n    import s\nexcept ImportError:\n    pass", "try:\n    import t\nexcept (A, B):\n    pass",
     "try:\n    pass\nexcept A, B:\n    pass", "if TYPE_CHECKING:\n    import u", "def f():\n    import g",
-    "import sys", "sys.path.append('x')", "print(sys.path)", "f(*a)", "for v in w:\n    pass",
+    "import sys", "sys.path.append('x')", "import importlib as il", "m = il.import_module('a.b')",
+    "@d\ndef f():\n    return __import__('c', fromlist=['d'])", "os.environ['PYTHONPATH'] = p",
+    "import e  # lukhas: allow-import(why)", "print(sys.path)", "f(*a)", "for v in w:\n    pass",
     "x = [*a for a in b]", "type X = int", "def f(:", "x = (\n    1 +\n    2\n)", "import o  # p's",
     "if x: import l", "import a; import b", "class C:\n    from h import i", "x = 1 \\\n    + 2",
 ])  # fmt: skip
@@ -174,7 +200,7 @@ def test_relative_imports_of_modules_outside_the_chunk_are_read_fast(tmp_path):
         data = (tmp_path / relpath).read_bytes()
         starts = rustscan.import_lines(str(tmp_path), [relpath], {relpath: data})
         assert starts == {relpath: lines}  # one file at a time: the others are unknown to it
-        assert scan_module._read_back(data, lines, (ANYWHERE, None)) == parse_source(data)
+        assert read_back(data, lines, (ANYWHERE, None)) == parse_source(data)
 
 
 @pytest.mark.parametrize(
@@ -197,7 +223,8 @@ def test_relative_imports_of_modules_outside_the_chunk_are_read_fast(tmp_path):
     ],
 )  # fmt: skip
 def test_the_blocks_around_an_indented_import_give_its_flags(source, lines, flags):
-    assert import_flags(source, lines) == flags
+    found = statements(source)
+    assert (found and import_flags(found, lines)) == flags
     if flags is not None:
         expected = {record[0]: record[5] for record in parse_source(source.encode())[1]}
         assert {line: expected[line] for line in lines} == flags
