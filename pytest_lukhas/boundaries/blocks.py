@@ -168,7 +168,7 @@ def _caught(names: str | None) -> bool | None:
 def _if_type_checking(header: str, word: str) -> bool | None:
     """Whether an ``if``/``elif`` header tests TYPE_CHECKING as parse reads it."""
     if not header.endswith(":"):
-        return None if "TYPE_CHECKING" in header else False
+        return None  # the test goes on over lines
     test = header[len(word) : -1].strip()
     if "TYPE_CHECKING" not in test:
         return False

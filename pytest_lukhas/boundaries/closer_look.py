@@ -142,7 +142,9 @@ def _mode_and_code(data: bytes) -> tuple[int, str]:
     code = _code_of(text)
     if code is None or not code.isascii():
         return NO, ""  # non-ASCII names: CPython reads them in NFKC
+    # in the code a comment may sit between sys.path and .append; in the text, an f-string
     names_calls = names_calls or ("sys" in code and _changes_sys_path(code))
+    names_calls = names_calls or ("{" in text and "sys" in text and _changes_sys_path(text))
     guarding = _guarding_excepts(code)
     if guarding is None:
         return NO, ""

@@ -95,6 +95,7 @@ def test_the_closer_look_lets_the_rest_through(source, mode):
         "import runpy as r\n\n@decorated\ndef f():\n    try:\n        r.run_path('p.py')\n"
         "    except ImportError:\n        import b\n    else:\n        pass\n",
         "from importlib import import_module as im\nif x:\n    pass\nelse:\n    im('a.b')\n",
+        "import sys\nprint(f\"{sys.path.append('x')}\")\n",
     ],
 )  # fmt: skip
 def test_files_that_name_dynamic_loaders_get_those_statements_parsed(tmp_path, source):
@@ -217,6 +218,7 @@ def test_relative_imports_of_modules_outside_the_chunk_are_read_fast(tmp_path):
         ('def f():\n    """\nif TYPE_CHECKING:\n    """\n    import a\n', [5], {5: 0}),
         ("x = (\n  1)\nif TYPE_CHECKING :  # why\n    import a\n", [4], {4: IN_TYPE_CHECKING}),
         ("if (TYPE_CHECKING or\n        x):\n    import a\n", [3], None),  # not read: CPython
+        ("if \\\n        TYPE_CHECKING:\n    import a\n", [3], None),
         ("if f().TYPE_CHECKING:\n    import a\n", [2], None),
         ("try:\n    import a\nexcept (a, (ImportError,)):\n    pass\n", [2], None),
         ("if x:\n\timport a\n", [2], None),
