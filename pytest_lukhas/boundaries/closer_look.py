@@ -75,7 +75,10 @@ TOKENS = re.compile(rf"#[^\r\n]*|{_STRING}", re.DOTALL)
 _PLACEHOLDER = "\x01"  # a string or comment in the code (the text holds no control bytes)
 _PREFIXED = re.compile(r"\x01(?<=\w\x01)")  # a placeholder right after a name
 _PREFIXES = frozenset({"r", "u", "b", "br", "rb", "f", "fr", "rf"})
-_FSTRING_PARTS = re.compile(r"""[{}()\[\]:\\#'"]""")
+_FSTRING_PARTS = re.compile(r"""[{}()\[\]:!\\#'"]""")
+_YIELD_OPERAND = re.compile(  # a bare yield as an operand, which ruff's parser accepts
+    rb"yield\b(?<![\w.]yield)[ \t]*(?:[!=<>]=|[<>/%@|&^.,]|(?:in|is|and|or|if|else)\b)"
+)
 _IMPORT_KEYWORD = re.compile(r"import\b(?<!\wimport)")
 _EXCEPT = re.compile(r"except\b(?<!\wexcept)")
 _GOOD_EXCEPT = re.compile(
@@ -109,8 +112,11 @@ _NESTING_WORDS = ("not", "lambda", "else", "await", "yield")  # counted anywhere
 
 def fast_path_mode(data: bytes) -> tuple[int, int | None]:
     """The prefilter's answer when it lets the file through, the closer look's otherwise:
-    NO, ANYWHERE or TOP_LEVEL, and the number of import statements when known (None: as
-    many as the file holds the word ``import``)."""
+    a mode, and the number of import statements when known (None: as many as the file
+    holds the word ``import``). ``yield`` followed by an operator (``yield != b``, which
+    ruff accepts and CPython refuses) sends any file to CPython."""
+    if b"yield" in data and _YIELD_OPERAND.search(data):
+        return NO, None
     return (ANYWHERE, None) if fast_path_may_take(data) else closer_look(data)
 
 
@@ -219,27 +225,54 @@ def _fstring_ok(token: str) -> bool:
         return True
     if len(inner) > MAX_NESTING_TOKENS or "\\N{" in inner:
         return False
-    fields: list[list[int]] = []  # per open replacement field: [brackets open, in its spec]
-    skip_to = 0
-    for match in _FSTRING_PARTS.finditer(inner):
-        char, at = match.group(), match.start()
-        if at < skip_to:
-            continue
-        if fields and char in "'\"" and not fields[-1][1]:  # a string in the expression
-            skip_to = _nested_string_end(inner, at, triple)
-            if skip_to < 0:
-                return False
-        elif fields:
-            if not _field_step(fields, char):
-                return False
-        elif char in "{}":  # in the literal part
+    reader = _FieldReader(inner, triple)
+    parts = _FSTRING_PARTS.finditer(inner)
+    return all(reader.step(m.group(), m.start()) for m in parts) and not reader.fields
+
+
+class _FieldReader:
+    """The replacement fields of an f-string's text, read one character that matters at a
+    time (:data:`_FSTRING_PARTS`)."""
+
+    def __init__(self, inner: str, triple: bool) -> None:
+        self.inner, self.triple = inner, triple
+        self.fields: list[list[int]] = []  # per open field: [brackets open, in its spec]
+        self.skip_to = 0  # past a doubled brace or a nested string
+
+    def step(self, char: str, at: int) -> bool:
+        """False where 3.11 and PEP 701 may read the text apart."""
+        if at < self.skip_to:
+            return True
+        fields, inner = self.fields, self.inner
+        if not fields:  # the literal part
+            if char not in "{}":
+                return True
             if inner[at + 1 : at + 2] == char:
-                skip_to = at + 2  # a doubled brace
-            elif char == "}":
+                self.skip_to = at + 2
+                return True
+            if char == "}" or _starred_at(inner, at):
                 return False
-            else:
-                fields.append([0, 0])
-    return not fields
+            fields.append([0, 0])
+            return True
+        if not fields[-1][1] and char in "'\"":  # a string in the expression
+            self.skip_to = _nested_string_end(inner, at, self.triple)
+            return self.skip_to >= 0
+        if not fields[-1][1] and char == "!":
+            return bool(fields[-1][0]) or _conversion_ok(inner, at)
+        return _field_step(fields, char) and not (char == "{" and _starred_at(inner, at))
+
+
+def _conversion_ok(inner: str, at: int) -> bool:
+    """A ``!`` at the top of a replacement field's expression: ``!=``, or a conversion
+    written exactly (``!r`` then ``:`` or ``}``; 3.11 refuses ``!r }``, ruff does not)."""
+    after = inner[at + 1 : at + 3]
+    return after[:1] == "=" or (after[:1] in ("s", "r", "a") and after[1:] in (":", "}"))
+
+
+def _starred_at(inner: str, at: int) -> bool:
+    """A replacement field opening at ``at`` whose expression starts with ``*`` (3.11
+    refuses ``{*a}``, ruff does not)."""
+    return inner[at + 1 :].lstrip()[:1] == "*"
 
 
 def _nested_string_end(inner: str, at: int, triple: bool) -> int:

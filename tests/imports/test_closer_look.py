@@ -39,6 +39,7 @@ LONG_CHAIN = "x = (1" + " +\n    1" * 1001 + ")\n"
         'x = "unterminated\n', "x = f'{a +\nb}'\n",
         "x = f'{d[f\"k\"]}'\n", 'x = f"""{d["k"]}"""\n', "x = f'{d[\"k\\n\"]}'\n",
         "if x: type X = int\n",
+        "x = f'{*a}'\n", "x = f'{a!r }'\n",
         "try:\n    pass\nexcept A, B:\n    pass\n", "try:\n    pass\nexcept (A), B:\n    pass\n",
         "type X = int\n", "type \\\n X = int\n", "def f[T](x: T): pass\n", "class C[T]: pass\n",
         "x = [*a for a in b]\n", "x = {**a for a in b}\n", "f(*a for a in b)\n",
@@ -53,6 +54,15 @@ LONG_CHAIN = "x = (1" + " +\n    1" * 1001 + ")\n"
 )  # fmt: skip
 def test_the_closer_look_sends_to_cpython_what_ruff_could_read_differently(source):
     assert closer_look(source.encode("utf-8", "surrogatepass"))[0] == NO
+
+
+@pytest.mark.parametrize(
+    "statement", ["x = (yield != b)", "x = yield if a else b", "yield,", "x = (yield,)"]
+)
+def test_a_bare_yield_as_an_operand_goes_to_cpython(statement):
+    """ruff's parser accepts these, CPython refuses them."""
+    source = f"import os\ndef g():\n    {statement}\n".encode()
+    assert scan_module.fast_path_mode(source)[0] == NO
 
 
 @pytest.mark.parametrize(
@@ -230,3 +240,32 @@ def test_the_blocks_around_an_indented_import_give_its_flags(source, lines, flag
     if flags is not None:
         expected = {record[0]: record[5] for record in parse_source(source.encode())[1]}
         assert {line: expected[line] for line in lines} == flags
+
+
+# Replacement fields built from the pieces where 3.11 and ruff's reading of an f-string
+# have been seen to part (conversions, starred and yield expressions, nested specs).
+EXPRESSION = st.lists(st.sampled_from([
+    "a", "b", " ", "*", "**", "(", ")", "[", "]", ",", ".", "1", "+", "not ", "lambda ", ":", "yield",
+    "'s'", "=", "==", "!=", "<", " if a else b", " for a in b", "{", "}", "\n", "#", "\\", "(x:=1)",
+]), max_size=5).map("".join)  # fmt: skip
+CONVERSION = st.sampled_from(
+    ["", "!r", "!s", "!a", "!z", "! r", "!r ", " !r", "!", "=", " = ", "=!r"]
+)
+SPEC = st.sampled_from(
+    ["", ":", ":>3", ":{w}", ":{w:{v}}", ": ", ":!r", ":{w!r}", ":'", ":#x", ":{}"]
+)
+FIELD = st.builds(lambda e, c, s: "{" + e + c + s + "}", EXPRESSION, CONVERSION, SPEC)
+FSTRING_BODY = st.lists(
+    st.one_of(FIELD, st.sampled_from(["t", " ", "{{", "}}", "\\n", "'"])), max_size=4
+)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(FSTRING_BODY.map("".join), st.sampled_from(['"', '"""', "'"]))
+def test_what_the_fast_path_answers_for_an_f_string_is_what_cpython_answers(tmp_path, body, quote):
+    data = f"import os\nx = f{quote}{body}{quote}\n".encode()
+    path = Path(tempfile.mkdtemp(dir=tmp_path)) / "m.py"
+    path.write_bytes(data)
+    fast = _fast_answer(path, data)
+    if fast is not None:
+        assert fast == parse_source(data)
