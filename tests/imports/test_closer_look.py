@@ -269,3 +269,41 @@ def test_what_the_fast_path_answers_for_an_f_string_is_what_cpython_answers(tmp_
     fast = _fast_answer(path, data)
     if fast is not None:
         assert fast == parse_source(data)
+
+
+HEADERS = st.sampled_from([
+    "try:", "try:  # why", "except ImportError:", "except (ValueError, ImportError) as e:",
+    "except ValueError:", "except:", "except Exception:", "except* OSError:", "finally:", "else:",
+    "if TYPE_CHECKING:", "if typing.TYPE_CHECKING:", "if (TYPE_CHECKING):", "elif TYPE_CHECKING:",
+    "if not TYPE_CHECKING:", "if TYPE_CHECKING and x:", "if x:  # TYPE_CHECKING", "if x:",
+    "def f():", "async def g():", "class C:", "with a:", "for a in b:", "while a:", "match x:",
+    "case 1:", "@dec",
+])  # fmt: skip
+LEAVES = st.sampled_from([
+    "import a", "from b import c", "from . import d", "x = 1", "pass", "'''doc\nimport z\n'''",
+    "import e  # c", "y = (\n1)", "from f import (\n  g,\n)",
+])  # fmt: skip
+
+
+@st.composite
+def nested_blocks(draw: st.DrawFn, depth: int = 0) -> list[str]:
+    lines: list[str] = []
+    for _ in range(draw(st.integers(1, 4))):
+        if depth < 4 and draw(st.booleans()):
+            lines.append(draw(HEADERS))
+            body = "\n".join(draw(nested_blocks(depth + 1)))
+            lines += ["    " + line if line else line for line in body.split("\n")]
+        else:
+            lines.append(draw(LEAVES))
+    return lines
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(nested_blocks())
+def test_imports_in_nested_blocks_get_cpythons_flags(tmp_path, lines):
+    data = ("\n".join(lines) + "\n").encode()
+    path = Path(tempfile.mkdtemp(dir=tmp_path)) / "m.py"
+    path.write_bytes(data)
+    fast = _fast_answer(path, data)
+    if fast is not None:
+        assert fast == parse_source(data)
