@@ -59,18 +59,33 @@ def marked_lines(imports: list[tuple[Any, ...]], text: str, lines: list[str]) ->
     return _lines_naming(names, text, lines)
 
 
+# The last part of every name whose call or assignment find_calls reports: a statement
+# that reports something names one of these, or a local alias of one.
+_EFFECTS = frozenset(
+    {name.rsplit(".", 1)[-1] for name in LOADERS}
+    | {"path", "meta_path", "path_hooks", "addsitedir", "environ", "putenv", "PYTHONPATH"}
+)
+
+
+def effect_lines(imports: list[tuple[Any, ...]], text: str, lines: list[str]) -> list[int]:
+    """The lines that name what :func:`find_calls` can report (a loader, an import path
+    list, PYTHONPATH) or a local alias of one: fewer than :func:`marked_lines`, which
+    follow every use of ``os`` and ``sys``."""
+    aliases = _aliases(imports)
+    names = _EFFECTS | {
+        local for local, name in aliases.items() if name.rsplit(".", 1)[-1] in _EFFECTS
+    }
+    return _lines_naming(names, text, lines)
+
+
 def find_calls(
-    tree: ast.Module,
-    imports: list[tuple[Any, ...]],
-    text: str,
-    lines: list[str],
-    marked: list[int] | None = None,
+    tree: ast.Module, imports: list[tuple[Any, ...]], text: str, lines: list[str]
 ) -> tuple[tuple[tuple[Any, ...], ...], tuple[tuple[Any, ...], ...]]:
     """(dynamic loads, import path changes) in ``tree`` of ``text``; ``imports`` gives the
-    aliases. Only statements spanning :func:`marked_lines` (``marked`` when the caller has
-    them) are walked: walking every node of a large module costs more than parsing it."""
+    aliases. Only statements spanning :func:`marked_lines` are walked: walking every node
+    of a large module costs more than parsing it."""
     aliases = _aliases(imports)
-    marked = marked_lines(imports, text, lines) if marked is None else marked
+    marked = marked_lines(imports, text, lines)
     loads: list[tuple[Any, ...]] = []
     changes: list[tuple[Any, ...]] = []
     for node in _nodes_on(tree, marked) if marked else ():

@@ -37,12 +37,17 @@ def read_back(data: bytes, starts: set[int], mode: tuple[int, int | None]) -> Fi
     if parse is None or mode[0] == ANYWHERE:
         return parse
     text = data.decode("utf-8")
+    lines = data.split(b"\n")
+    indented = sorted({i[0] for i in parse[1] if lines[i[0] - 1][:1] in (b" ", b"\t")})
+    if not indented and mode[0] != STATEMENTS:
+        return parse  # nothing a block could flag, no loader to look for
     found = blocks.statements(text)
     if found is None:
         return None
-    imports = _with_flags(parse[1], data, found)
-    if imports is None:
+    flags = blocks.import_flags(found, indented) if indented else {}
+    if flags is None:
         return None
+    imports = tuple((*i[:5], flags.get(i[0], 0), i[6]) for i in parse[1])
     if mode[0] != STATEMENTS:
         return (None, imports, (), (), ())
     calls = _calls(text, list(imports), found)
@@ -51,29 +56,17 @@ def read_back(data: bytes, starts: set[int], mode: tuple[int, int | None]) -> Fi
     return (None, imports, calls[0], calls[1], pragmas_of(text))
 
 
-def _with_flags(
-    imports: tuple[tuple[Any, ...], ...], data: bytes, found: list[tuple[int, int, str]]
-) -> tuple[tuple[Any, ...], ...] | None:
-    lines = data.split(b"\n")
-    indented = sorted({i[0] for i in imports if lines[i[0] - 1][:1] in (b" ", b"\t")})
-    if not indented:
-        return imports
-    flags = blocks.import_flags(found, indented)
-    if flags is None:
-        return None
-    return tuple((*i[:5], flags.get(i[0], 0), i[6]) for i in imports)
-
-
 def _calls(
     text: str, imports: list[tuple[Any, ...]], found: list[tuple[int, int, str]]
 ) -> tuple[Any, Any] | None:
     """:func:`.dynamic.find_calls` over CPython's AST of the top-level statements that
-    span a marked line, each parsed alone at its own line numbers."""
+    span a line naming what it can report (:func:`.dynamic.effect_lines`), each parsed
+    alone at its own line numbers."""
     lines = source_lines(text)
-    marked = dynamic.marked_lines(imports, text, lines)
     spans = blocks.top_level_spans(found, len(lines))
     firsts = [first for first, _ in spans]
-    wanted = {spans[at] for line in marked if (at := bisect.bisect_right(firsts, line) - 1) >= 0}
+    effects = dynamic.effect_lines(imports, text, lines)
+    wanted = {spans[at] for line in effects if (at := bisect.bisect_right(firsts, line) - 1) >= 0}
     body: list[ast.stmt] = []
     for first, last in sorted(wanted):
         source = "\n" * (first - 1) + "\n".join(lines[first - 1 : last])
@@ -84,4 +77,4 @@ def _calls(
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
     tree = ast.Module(body=body, type_ignores=[])
-    return dynamic.find_calls(tree, imports, text, lines, marked)
+    return dynamic.find_calls(tree, imports, text, lines)
