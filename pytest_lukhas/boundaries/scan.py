@@ -410,7 +410,10 @@ def _prepare_one(
     digest = content_hash(data)
     base = absolute.replace(os.sep, "/").removesuffix("/" + relpath)
     if fast and base != absolute and rustscan.scannable(relpath):
-        mode = fast_path_mode(data)
+        try:
+            mode = fast_path_mode(data)
+        except Exception:  # a reading that trips costs time: CPython never raises
+            mode = (0, None)
         if mode[0]:
             return (relpath, lives_at, stat, digest, data, base, mode)
     return (relpath, lives_at, stat, digest, parse_source(data))
@@ -438,7 +441,10 @@ def _finish(chunk: list[Parsed | Pending], found: Lines) -> Iterator[Parsed]:
         if len(item) == 7:
             relpath, lives_at, stat, digest, data, _base, mode = item
             starts = found.get(relpath)
-            parse = read_back(data, starts, mode) if starts is not None else None
+            try:
+                parse = read_back(data, starts, mode) if starts is not None else None
+            except Exception:  # as above: CPython reads the file instead
+                parse = None
             yield (relpath, lives_at, stat, digest, parse or parse_source(data))
         else:
             yield item  # type: ignore[misc]

@@ -327,3 +327,18 @@ def test_the_prefilter_answers_as_its_first_version_on_real_code(tmp_path):
     answers = [fast_path_may_take(data) for data in sources]
     assert answers == [reference.fast_path_may_take(data) for data in sources]
     assert True in answers and False in answers
+
+
+@pytest.mark.parametrize("stage", ["fast_path_mode", "read_back"])
+def test_a_fast_path_that_trips_on_a_file_costs_time_not_the_file(tmp_path, monkeypatch, stage):
+    """A bug in reading one file the fast way sends it to CPython, never up to the user."""
+    root = make_repo(tmp_path, {f"prod/billing/r_{i}.py": t for i, t in enumerate(ROUTES.values())})
+    _without_fast_path(monkeypatch)
+    expected = _scanned(root)
+    monkeypatch.undo()
+
+    def trip(*args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(scan_module, stage, trip)
+    assert _scanned(root) == expected
