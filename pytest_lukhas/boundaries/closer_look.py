@@ -9,8 +9,10 @@ tokenizer splits off strings and comments, and asks the precise questions instea
 * the names the AST pass acts on, whole (``import_module``, ``PYTHONPATH``, ...), a
   change of ``sys.path`` or ``sys`` under another name, and the allow-import pragma;
 * each f-string, read by 3.11's rules (it ends at the first matching quote), must mean the
-  same under PEP 701's: no backslash, comment or string in a replacement field, braces
-  balanced, a nested field in a format spec at most one level deep; no t-strings;
+  same under PEP 701's: no backslash, comment or f-string in a replacement field (a plain
+  string only in a single-quoted f-string), braces balanced, conversions written exactly,
+  no field opening with ``*``, a field in a format spec at most one level deep; no
+  t-strings;
 * ``except`` only as ``except:``, ``except X:`` or ``except (X, Y):`` (not PEP 758);
 * no PEP 695 syntax, no unpacking as the element of a comprehension (``[*a for a in b]``);
 * brackets nested less than 190 deep, at most 1,000 nesting tokens in a logical line and
@@ -121,8 +123,8 @@ def fast_path_mode(data: bytes) -> tuple[int, int | None]:
 
 
 def closer_look(data: bytes) -> tuple[int, int | None]:
-    """NO, ANYWHERE or TOP_LEVEL (see the module's docstring) for one file's bytes, and the
-    number of ``import`` keywords in its code (one per import statement)."""
+    """The mode (see the module's docstring) for one file's bytes, and the number of
+    ``import`` keywords in its code (one per import statement)."""
     mode, code = _mode_and_code(data)
     return (mode, len(_IMPORT_KEYWORD.findall(code))) if mode else (NO, None)
 
