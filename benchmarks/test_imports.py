@@ -84,17 +84,27 @@ def test_lukhas_finds_every_planted_violation(monorepo: SyntheticRepo):
     assert warnings == set(monorepo.broken)
 
 
+def importlinter_cold(benchmark, repo: Path, name: str, rounds: int) -> None:
+    """``lint-imports --no-cache`` on ``repo``, recorded as ``name``."""
+    ROUND_CPU.clear()
+    benchmark.pedantic(import_linter, args=(repo, "--no-cache"), rounds=rounds, iterations=1)
+    record_both(name, benchmark)
+
+
+def lukhas_cold(benchmark, repo: Path, name: str, rounds: int) -> None:
+    """``lukhas-gate imports`` on ``repo`` with its cache removed, recorded as ``name``."""
+    ROUND_CPU.clear()
+    benchmark.pedantic(lukhas, args=(repo,), setup=lambda: _clear(repo), rounds=rounds)
+    record_both(name, benchmark)
+
+
 @needs_import_linter
 def test_importlinter_cold(benchmark, parseable: Path):
-    ROUND_CPU.clear()
-    benchmark.pedantic(import_linter, args=(parseable, "--no-cache"), rounds=5, iterations=1)
-    record_both("importlinter_cold", benchmark)
+    importlinter_cold(benchmark, parseable, "importlinter_cold", rounds=5)
 
 
 def test_lukhas_cold(benchmark, parseable: Path):
-    ROUND_CPU.clear()
-    benchmark.pedantic(lukhas, args=(parseable,), setup=lambda: _clear(parseable), rounds=5)
-    record_both("lukhas_cold", benchmark)
+    lukhas_cold(benchmark, parseable, "lukhas_cold", rounds=5)
 
 
 @needs_import_linter

@@ -17,14 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.test_imports import (
-    ROUND_CPU,
-    _clear,
-    import_linter,
-    lukhas,
-    needs_import_linter,
-    record_both,
-)
+from benchmarks.test_imports import importlinter_cold, lukhas, lukhas_cold, needs_import_linter
 
 PACKAGES = (
     "scipy", "numpy", "pip", "pygments", "libcst", "setuptools", "hypothesis", "rich",
@@ -74,12 +67,8 @@ def test_lukhas_reads_real_code_without_parse_errors(real_code: Path):
 
 @needs_import_linter
 def test_importlinter_cold_real_code(benchmark, real_code: Path):
-    ROUND_CPU.clear()
-    benchmark.pedantic(import_linter, args=(real_code, "--no-cache"), rounds=3, iterations=1)
-    record_both("importlinter_real_cold", benchmark)
+    importlinter_cold(benchmark, real_code, "importlinter_real_cold", rounds=3)
 
 
 def test_lukhas_cold_real_code(benchmark, real_code: Path):
-    ROUND_CPU.clear()
-    benchmark.pedantic(lukhas, args=(real_code,), setup=lambda: _clear(real_code), rounds=3)
-    record_both("lukhas_real_cold", benchmark)
+    lukhas_cold(benchmark, real_code, "lukhas_real_cold", rounds=3)

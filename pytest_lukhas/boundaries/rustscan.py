@@ -84,12 +84,18 @@ def import_lines(
     grimp reports a relative import only when it knows the module imported; ``sources``
     (the files' bytes) lets it know what each file's relative imports name (see
     :func:`relative_targets`), so they are not left out."""
+    known: set[str] = set()
+    for relpath, data in (sources or {}).items():
+        known |= relative_targets(relpath, data)
+    return _import_lines(repo, relpaths, known)
+
+
+def _import_lines(
+    repo: str, relpaths: Sequence[str], known: set[str]
+) -> dict[str, set[int] | None]:
     if not relpaths:
         return {}
     names = {f"{_PACKAGE}.{p.removesuffix('.py').replace('/', '.')}": p for p in relpaths}
-    known = set()
-    for relpath, data in (sources or {}).items():
-        known |= relative_targets(relpath, data)
     try:
         found = _scan(repo, list(names), known)
     except Exception:  # a syntax error, an unreadable file, or a panic in grimp
@@ -97,8 +103,8 @@ def import_lines(
             return {relpaths[0]: None}
         half = len(relpaths) // 2
         return {
-            **import_lines(repo, relpaths[:half], sources),
-            **import_lines(repo, relpaths[half:], sources),
+            **_import_lines(repo, relpaths[:half], known),
+            **_import_lines(repo, relpaths[half:], known),
         }
     return {
         names[getattr(module, "name", module)]: {getattr(i, "line_number", i) for i in imports}

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from ..lanes import LaneConfig
 from . import rustscan
 from .cache import ParseCache, StatKey
-from .closer_look import fast_path_mode
+from .closer_look import NO, fast_path_mode
 from .fast_parse import read_back
 from .parse import FileParse, parse_source
 
@@ -413,7 +413,7 @@ def _prepare_one(
         try:
             mode = fast_path_mode(data)
         except Exception:  # a reading that trips costs time: CPython never raises
-            mode = (0, None)
+            mode = (NO, None)
         if mode[0]:
             return (relpath, lives_at, stat, digest, data, base, mode)
     return (relpath, lives_at, stat, digest, parse_source(data))
