@@ -39,9 +39,6 @@ class ImportGraph:
     files: dict[str, ScannedFile]
     edges: dict[str, dict[str, list[Edge]]] = field(default_factory=dict)
 
-    def add(self, edge: Edge) -> None:
-        self.edges.setdefault(edge.importer, {}).setdefault(edge.imported, []).append(edge)
-
     def nodes(self) -> set[str]:
         found = set(self.files)
         for importer, targets in self.edges.items():
@@ -98,23 +95,27 @@ class Builder:
         self.lane_root_of = lane_root_of
         self.count_type_checking = count_type_checking
         self.scan_more = scan_more
-        self._reached: set[str] = set()
+        self._added: list[str] = []  # importers whose targets finish() has not seen
 
     def add(self, scanned: ScannedFile) -> None:
         graph = self.graph
-        graph.files[scanned.relpath] = scanned
-        own_root = self.lane_root_of(scanned.relpath)
-        for edge in edges_of(scanned, self.resolver, own_root):
-            if edge.via == TYPE_ONLY and not self.count_type_checking:
-                continue
-            graph.add(edge)
-            if edge.imported.endswith(".py"):
-                self._reached.add(edge.imported)
+        importer = scanned.relpath
+        graph.files[importer] = scanned
+        targets = graph.edges.get(importer, {})
+        skip = None if self.count_type_checking else TYPE_ONLY
+        for edge in edges_of(scanned, self.resolver, self.lane_root_of(importer)):
+            if edge.via != skip:
+                targets.setdefault(edge.imported, []).append(edge)
+        if targets:
+            graph.edges[importer] = targets
+            self._added.append(importer)
 
     def finish(self) -> ImportGraph:
+        files, edges = self.graph.files, self.graph.edges
         while self.scan_more is not None:
-            missing = sorted(p for p in self._reached if p not in self.graph.files)
-            self._reached = set()
+            reached = {t for i in self._added for t in edges[i] if t.endswith(".py")}
+            self._added = []
+            missing = sorted(reached.difference(files))
             more = self.scan_more(missing) if missing else {}
             if not more:
                 break
