@@ -20,6 +20,7 @@ from ..lanes import LaneConfig
 from .scan import Listing, is_repo_code, listing_of
 
 INIT = "__init__.py"
+MAIN = "__main__"  # never loaded from sys.path, whatever file of that name a root holds
 # via
 STATIC, ALIAS = "import", "alias"
 
@@ -99,6 +100,9 @@ class Resolver:
         if known is not None:
             return known
         result: tuple[str | None, int, str] = (None, 0, STATIC)
+        if parts[0] == MAIN:  # the running program, in sys.modules from the start
+            self._absolute[key] = result
+            return result
         for root in self.roots:
             target, used = self.locate(root, parts)
             if target is not None and not self._namespace_loses(root, parts[0]):

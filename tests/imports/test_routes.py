@@ -150,6 +150,8 @@ GREEN = {
     },
     "archive-imports-itself": {"attic/other.py": "from attic import old\n"},
     "labs-imports-prod": {"labs/engine.py": "from prod.billing import api\n"},
+    # __main__ is the running program, never loaded from sys.path: not labs/__main__.py
+    "main-module": {API: "import __main__\nfrom __main__ import x\n", "labs/__main__.py": "x = 1\n"},
 }  # fmt: skip
 
 
