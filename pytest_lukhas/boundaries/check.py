@@ -15,7 +15,7 @@ from . import findings as kinds
 from . import results
 from .cache import ParseCache
 from .findings import Finding
-from .graph import Builder, ImportGraph, module_name
+from .graph import Builder, ImportGraph
 from .resolve import Resolver
 from .results import Computed
 from .rules import Checker, LaneIndex, Rule, merge, rules_of
@@ -106,7 +106,7 @@ class ImportReport:
         chain = graph.grimp.find_shortest_chain(importer=finding.file, imported=finding.target)
         if chain is None:
             return "no static import leads there: a dynamic route"
-        return f"the static scan sees it too: {' -> '.join(module_name(m) for m in chain)}"
+        return f"the static scan sees it too: {' -> '.join(graph.name(m) for m in chain)}"
 
     def for_rule(self, rule: Rule) -> list[Finding]:
         """The rule's chains, and for a lane rule the lane's own file findings."""
@@ -308,7 +308,7 @@ def file_findings(
                 continue
             found.append(Finding(
                 kinds.SYS_PATH, Severity.ERROR, lane_name, relpath, line,
-                f"{module_name(relpath)} changes the import path ({what}): after it, imports "
+                f"{graph.name(relpath)} changes the import path ({what}): after it, imports "
                 f"can load any lane ({text})",
                 "remove it: install the package, or import by the path under the "
                 "repository root; accepted-lane code must not rewrite sys.path",

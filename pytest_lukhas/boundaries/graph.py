@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .dynamic import MODULE
 from .parse import GUARDED, IN_TYPE_CHECKING
-from .resolve import ALIAS, STATIC, Resolver
+from .resolve import ALIAS, STATIC, Resolver, dotted_name
 from .scan import ScannedFile
 
 if TYPE_CHECKING:
@@ -38,6 +38,12 @@ class Edge(NamedTuple):  # a named tuple: tens of thousands are made per scan
 class ImportGraph:
     files: dict[str, ScannedFile]
     edges: dict[str, dict[str, list[Edge]]] = field(default_factory=dict)
+    roots: tuple[str, ...] = ("",)  # the import roots: where module names start
+
+    def name(self, node: str) -> str:
+        """The dotted name code imports ``node`` by: ``src/app/x.py`` is ``app.x`` when
+        ``src`` is an import root; a package is named by its directory."""
+        return dotted_name(node, self.roots)
 
     def nodes(self) -> set[str]:
         found = set(self.files)
@@ -70,12 +76,6 @@ class ImportGraph:
         return graph
 
 
-def module_name(relpath: str) -> str:
-    """``lukhas/core/x.py`` -> ``lukhas.core.x``; a package is named by its directory."""
-    name = relpath.removesuffix(".py").removesuffix("/__init__")
-    return name.replace("/", ".")
-
-
 class Builder:
     """Resolves each scanned file's imports as the scan delivers it (so resolving overlaps
     with parsing in worker processes), then the files outside the lane roots that lane
@@ -90,7 +90,7 @@ class Builder:
         count_type_checking: bool = True,
         scan_more: Any = None,
     ) -> None:
-        self.graph = ImportGraph({})
+        self.graph = ImportGraph({}, roots=resolver.roots)
         self.resolver = resolver
         self.lane_root_of = lane_root_of
         self.count_type_checking = count_type_checking

@@ -31,8 +31,9 @@ from ..lanes import LaneConfig
 from ..problems import Severity
 from . import findings as kinds
 from .findings import Finding, Hop
-from .graph import ImportGraph, module_name
+from .graph import ImportGraph
 from .parse import PRAGMA
+from .resolve import import_roots
 from .rules import Checker, Rule, rules_of
 from .scan import is_repo_code
 
@@ -60,7 +61,7 @@ class Guard:
     def __init__(self, config: LaneConfig) -> None:
         self.config = config
         self.repo = os.path.realpath(config.repo_root) + os.sep
-        self.checker = Checker(config, ImportGraph({}))
+        self.checker = Checker(config, ImportGraph({}, roots=import_roots(config)))
         self.rules = rules_of(config)
         self.current = "(before the first test: plugins and conftest files)"
         self.records: dict[tuple[str, str, int, str], Record] = {}
@@ -170,7 +171,8 @@ def to_finding(record: Record, checker: Checker) -> Finding:
     lane = checker.lane(record.importer)
     target_lane = checker.lane(record.target)
     text = linecache.getline(str(checker.config.repo_root / record.importer), record.line)
-    hop = Hop(module_name(record.importer), record.importer, record.line, text.strip(),
+    importer = checker.graph.name(record.importer)
+    hop = Hop(importer, record.importer, record.line, text.strip(),
               "runtime", record.module, record.target)  # fmt: skip
     where = f"the {target_lane.name} lane" if target_lane else record.target
     return Finding(
@@ -179,7 +181,7 @@ def to_finding(record: Record, checker: Checker) -> Finding:
         lane=lane.name if lane else None,
         file=record.importer,
         line=record.line,
-        message=f"{record.module} ({where}) loaded at run time by {module_name(record.importer)}",
+        message=f"{record.module} ({where}) loaded at run time by {importer}",
         remedy=f"remove the import at {record.importer}:{record.line}; register the provider "
         "at run time from outside the accepted lane instead",
         rules=record.rules,
@@ -222,7 +224,7 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     if target is None or guard.config.accepted.holds(target):
         return
     guard.watching = True
-    guard.saw(module_name(target), target, sys._getframe(1))
+    guard.saw(guard.checker.graph.name(target), target, sys._getframe(1))
 
 
 def _guarded_import(

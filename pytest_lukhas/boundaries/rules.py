@@ -34,7 +34,7 @@ from ..lanes import Lane, LaneConfig
 from ..problems import Severity
 from . import findings as kinds
 from .findings import Finding, Hop
-from .graph import DYNAMIC, TYPE_ONLY, Edge, ImportGraph, module_name
+from .graph import DYNAMIC, TYPE_ONLY, Edge, ImportGraph
 from .resolve import ALIAS
 
 _PREFIX_GLOB = re.compile(r"^([^*?\[\]]+)/\*\*$")
@@ -271,11 +271,11 @@ class Checker:
         where = f"the {target_lane.name} lane" if target_lane else crossing.imported
         how = {ALIAS: "alias-imports", DYNAMIC: "dynamically imports"}.get(crossing.via, "imports")
         if len(chain) == 1:
-            imported = module_name(crossing.imported)
-            message = f"{module_name(first.importer)} {how} {imported} ({where}, {why})"
+            imported = self.graph.name(crossing.imported)
+            message = f"{self.graph.name(first.importer)} {how} {imported} ({where}, {why})"
         else:
             message = (
-                f"{module_name(first.importer)} reaches {module_name(crossing.imported)} "
+                f"{self.graph.name(first.importer)} reaches {self.graph.name(crossing.imported)} "
                 f"({where}, {why}) through a chain of {len(chain)} imports"
             )
         if crossing.via == ALIAS:
@@ -291,7 +291,7 @@ class Checker:
             file=first.importer,
             line=first.line,
             message=message,
-            remedy=_remedy(chain, target_lane),
+            remedy=_remedy(chain, target_lane, self.graph),
             rules=(rule.text,),
             chain=tuple(_hop(edge, self.graph) for edge in chain),
             target=self.graph.lives_at(crossing.imported),
@@ -309,12 +309,12 @@ def _chain(parent: dict[str, Edge | None], crossing: Edge) -> list[Edge]:
 
 def _hop(edge: Edge, graph: ImportGraph) -> Hop:
     return Hop(
-        importer=module_name(edge.importer),
+        importer=graph.name(edge.importer),
         file=edge.importer,
         line=edge.line,
         text=edge.text,
         via=edge.via,
-        imported=module_name(edge.imported),
+        imported=graph.name(edge.imported),
         imported_file=graph.lives_at(edge.imported),
     )
 
@@ -323,7 +323,7 @@ def _lane_root(lane: Lane | None) -> str:
     return f"{lane.root}/" if lane is not None and lane.root else "its lane root"
 
 
-def _remedy(chain: list[Edge], target_lane: Lane | None) -> str:
+def _remedy(chain: list[Edge], target_lane: Lane | None, graph: ImportGraph) -> str:
     crossing = chain[-1]
     at = f"{crossing.importer}:{crossing.line}"
     if crossing.via == ALIAS:
@@ -338,7 +338,7 @@ def _remedy(chain: list[Edge], target_lane: Lane | None) -> str:
         )
     return (
         f"break the chain: remove the import at {at}, or stop importing "
-        f"{module_name(chain[0].imported)} at {chain[0].importer}:{chain[0].line}"
+        f"{graph.name(chain[0].imported)} at {chain[0].importer}:{chain[0].line}"
     )
 
 

