@@ -74,9 +74,15 @@ _STRING = (  # 3.11's string tokens, each branch starting at a quote
     r'|"[^"\\\r\n]*(?:\\(?:\r\n|.)[^"\\\r\n]*)*"'
 )
 TOKENS = re.compile(rf"#[^\r\n]*|{_STRING}", re.DOTALL)
+_SPLIT_TOKENS = re.compile(f"({TOKENS.pattern})", re.DOTALL)  # code, token, code, ...
 _PLACEHOLDER = "\x01"  # a string or comment in the code (the text holds no control bytes)
-_PREFIXED = re.compile(r"\x01(?<=\w\x01)")  # a placeholder right after a name
-_PREFIXES = frozenset({"r", "u", "b", "br", "rb", "f", "fr", "rf"})
+# a placeholder right after a name other than a string prefix (r u b br rb f fr rf, any
+# case): a t-string, or a name run into a string or comment
+_BAD_PREFIX = re.compile(
+    r"\x01(?<=\w\x01)(?<!(?<!\w)[rubfRUBF]\x01)"
+    r"(?<!(?<!\w)(?:[bB][rR]|[rR][bB]|[fF][rR]|[rR][fF])\x01)"
+)
+_F_PREFIXED = re.compile(r"\x01(?:(?<=[fF]\x01)|(?<=[fF][rR]\x01))")
 _FSTRING_PARTS = re.compile(r"""[{}()\[\]:!\\#'"]""")
 _YIELD_OPERAND = re.compile(  # a bare yield as an operand, which ruff's parser accepts
     rb"yield\b(?<![\w.]yield)[ \t]*(?:[!=<>]=|[<>/%@|&^.,]|(?:in|is|and|or|if|else)\b)"
@@ -183,17 +189,19 @@ def _changes_sys_path(code: str) -> bool:
 def _code_of(text: str) -> str | None:
     """``text`` with each string and comment replaced by a placeholder, as CPython 3.11
     splits them off; None when a string is one this module does not vouch for."""
-    code = TOKENS.sub(_PLACEHOLDER, text)
+    parts = _SPLIT_TOKENS.split(text)  # one scan gives the code and the tokens
+    code = _PLACEHOLDER.join(parts[::2])
     if "'" in code or '"' in code:
         return None  # a quote that opens no string 3.11 can read
-    prefixes = {_name_before(code, m.start()) for m in _PREFIXED.finditer(code)}
-    if not prefixes <= _PREFIXES:
+    if _BAD_PREFIX.search(code):
         return None  # a t-string, or a name run into a string or comment
-    if any("f" in p for p in prefixes):
-        tokens = TOKENS.findall(text)  # each string and comment, in order
-        for before, token in zip(code.split(_PLACEHOLDER), tokens, strict=False):
-            if _f_prefixed(before) and token[0] != "#" and not _fstring_ok(token):
-                return None
+    index, counted = -1, 0  # of the placeholder before ``counted`` in the code
+    for prefixed in _F_PREFIXED.finditer(code):
+        index += code.count(_PLACEHOLDER, counted, prefixed.end())
+        counted = prefixed.end()
+        token = parts[2 * index + 1]
+        if token[0] != "#" and not _fstring_ok(token):
+            return None
     return code
 
 
@@ -210,10 +218,6 @@ def _name_before(code: str, at: int) -> str:
 
 def _word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
-
-
-def _f_prefixed(before: str) -> bool:
-    return before[-1:] in ("f", "F") or before[-2:].lower() == "fr"
 
 
 def _fstring_ok(token: str) -> bool:
