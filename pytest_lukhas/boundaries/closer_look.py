@@ -29,8 +29,10 @@ wrongly sent to CPython only costs time.
 
 from __future__ import annotations
 
+import bisect
 import re
-from itertools import accumulate
+from collections.abc import Iterator
+from itertools import accumulate, compress
 
 from .prefilter import (
     DEEP_RELATIVE,
@@ -112,9 +114,12 @@ BRACKETS_ONLY = {c: None for c in range(128) if chr(c) not in "()[]{}\n"} | {
     ord("{"): "(",
 }
 _DEPTH = {"(": 1, ")": -1, "\n": 0}
-_STARRED_OPEN = re.compile(r"[(\[{][ \t\r\n]*\*")
+# a "*" after a bracket or white space: a search starting at a literal skips ahead ten times
+# faster than one starting at a set of characters; _starred_ok looks back for the bracket
+_STAR = re.compile(r"\*(?<=[(\[{ \t\r\n]\*)")
 _FOR = re.compile(r"for\b(?<!\wfor)")
 _NOT_NESTING = {c: None for c in range(128) if chr(c) not in ".([{+-*/%@&|^<>~"}
+_NOT_SYMBOL = {c: None for c in range(128) if chr(c) not in ".([{+-*/%@&|^<>~)]}\n"}
 _NESTING_WORDS = ("not", "lambda", "else", "await", "yield")  # counted anywhere: a bound
 
 
@@ -334,35 +339,79 @@ def _nesting_ok(code: str) -> bool:
     """Brackets nested less than :data:`MAX_DEPTH` deep, no logical line with more than
     :data:`.prefilter.MAX_NESTING_TOKENS` tokens that nest, and no unpacking as the element
     of a comprehension. ``code`` has its continuation lines joined, so a logical line ends
-    at each line end outside brackets (unbalanced brackets: ruff rejects the file)."""
+    at each line end outside brackets (unbalanced brackets: ruff rejects the file).
+
+    Both are read from the brackets with each pair opened and closed on one line taken
+    out (:func:`_cross_line_brackets`): the depth of the rest bounds the depth, and only
+    the lines that keep a bracket can open or close a logical line of several lines."""
     if not _starred_ok(code):
         return False
-    brackets = code.translate(BRACKETS_ONLY)
-    if len(brackets) >= 2 * MAX_DEPTH and max(accumulate(map(_DEPTH.get, brackets))) >= MAX_DEPTH:
+    symbols = code.translate(_NOT_SYMBOL)  # what may nest, closing brackets, line ends
+    brackets = symbols.translate(BRACKETS_ONLY)
+    passes, rest = _cross_line_brackets(brackets)
+    bound = passes + max(accumulate(map(_DEPTH.get, rest.replace("\n", "")), initial=0))
+    if (
+        bound >= MAX_DEPTH
+        and len(brackets) >= 2 * MAX_DEPTH
+        and max(accumulate(map(_DEPTH.get, brackets))) >= MAX_DEPTH
+    ):
         return False
-    if len(code) <= MAX_NESTING_TOKENS or _few_nesting_tokens(code):
+    nesting = len(symbols) - len(brackets) + brackets.count("(")  # less ")" and line ends
+    if len(code) <= MAX_NESTING_TOKENS or _few_nesting_tokens(code, nesting):
         return True
     lines = code.split("\n")
-    depth = length = start = 0  # at the end of the line, of the logical line, its first line
-    for number, (line, line_brackets) in enumerate(zip(lines, brackets.split("\n"), strict=True)):
-        length += len(line) + 1
-        if line_brackets:
-            depth += len(line_brackets) - 2 * line_brackets.count(")")
-        if depth:
-            continue
-        if length > MAX_NESTING_TOKENS and not _few_nesting_tokens(
-            "\n".join(lines[start : number + 1])
-        ):
-            return False
-        length, start = 0, number + 1
-    return True
+    return all(
+        _few_nesting_tokens_in(lines[first : last + 1])
+        for first, last in _logical_lines(rest.split("\n"), lines)
+    )
+
+
+def _cross_line_brackets(brackets: str) -> tuple[int, str]:
+    """``brackets`` (:data:`BRACKETS_ONLY`) with each ``()`` taken out until none is left,
+    and how many passes that took. Each pass lowers the deepest nesting by at most one (the
+    bracket before the first deepest one stays), so the depth of ``brackets`` is at most
+    the passes plus the depth of what is left; a line end is never taken out, so what is
+    left of each line changes the depth as much as the line does."""
+    passes = 0
+    while len(shorter := brackets.replace("()", "")) < len(brackets):
+        brackets, passes = shorter, passes + 1
+    return passes, brackets
+
+
+def _logical_lines(rest: list[str], lines: list[str]) -> Iterator[tuple[int, int]]:
+    """The (first, last) indexes of the logical lines that may be longer than
+    :data:`.prefilter.MAX_NESTING_TOKENS`: those over several lines, found from ``rest``
+    (each line's brackets, :func:`_cross_line_brackets`), and the long lines outside them.
+    Lines after the last one outside brackets end no logical line."""
+    spans, depth, first = [], 0, 0
+    for number in compress(range(len(rest)), rest):
+        change = len(rest[number]) - 2 * rest[number].count(")")
+        if change and not depth:
+            first = number
+        depth += change
+        if change and not depth:
+            spans.append((first, number))
+    yield from spans
+    closed = first if depth else len(lines)  # the lines that end a logical line
+    if max(map(len, lines)) < MAX_NESTING_TOKENS:
+        return
+    starts = [first for first, _ in spans]
+    for number, line in enumerate(lines[:closed]):
+        at = bisect.bisect_right(starts, number) - 1
+        if len(line) >= MAX_NESTING_TOKENS and (at < 0 or spans[at][1] < number):
+            yield number, number
 
 
 def _starred_ok(code: str) -> bool:
     """No bracket opening with ``*`` or ``**`` holds a ``for`` at its own level."""
-    for opened in _STARRED_OPEN.finditer(code):
-        depth, level_start = 0, opened.end()
-        for match in _BRACKETS.finditer(code, opened.start()):
+    for star in _STAR.finditer(code):
+        opening = star.start() - 1
+        while opening >= 0 and code[opening] in " \t\r\n":
+            opening -= 1
+        if opening < 0 or code[opening] not in "([{":
+            continue
+        depth, level_start = 0, opening
+        for match in _BRACKETS.finditer(code, opening):
             if depth == 1 and _FOR.search(code, level_start, match.start()):
                 return False
             depth += 1 if match.group() in "([{" else -1
@@ -372,6 +421,18 @@ def _starred_ok(code: str) -> bool:
     return True
 
 
-def _few_nesting_tokens(line: str) -> bool:
-    tokens = len(line.translate(_NOT_NESTING)) + sum(line.count(w) for w in _NESTING_WORDS)
-    return tokens <= MAX_NESTING_TOKENS
+def _few_nesting_tokens_in(lines: list[str]) -> bool:
+    """Whether the logical line made of ``lines`` is short, or has few nesting tokens."""
+    if sum(map(len, lines)) + len(lines) <= MAX_NESTING_TOKENS:
+        return True
+    line = "\n".join(lines)
+    return _few_nesting_tokens(line, len(line.translate(_NOT_NESTING)))
+
+
+def _few_nesting_tokens(code: str, symbols: int) -> bool:
+    """At most :data:`.prefilter.MAX_NESTING_TOKENS` characters (``symbols`` of them) and
+    words in ``code`` that may nest, the words counted only when the characters alone are
+    not too many."""
+    return symbols <= MAX_NESTING_TOKENS and (
+        symbols + sum(code.count(w) for w in _NESTING_WORDS) <= MAX_NESTING_TOKENS
+    )
