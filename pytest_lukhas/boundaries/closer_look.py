@@ -76,7 +76,7 @@ _STRING = (  # 3.11's string tokens, each branch starting at a quote
     r'|"[^"\\\r\n]*(?:\\(?:\r\n|.)[^"\\\r\n]*)*"'
 )
 TOKENS = re.compile(rf"#[^\r\n]*|{_STRING}", re.DOTALL)
-_SPLIT_TOKENS = re.compile(f"({TOKENS.pattern})", re.DOTALL)  # code, token, code, ...
+SPLIT_TOKENS = re.compile(f"({TOKENS.pattern})", re.DOTALL)  # code, token, code, ...
 _PLACEHOLDER = "\x01"  # a string or comment in the code (the text holds no control bytes)
 # a placeholder right after a name other than a string prefix (r u b br rb f fr rf, any
 # case): a t-string, or a name run into a string or comment
@@ -194,7 +194,7 @@ def _changes_sys_path(code: str) -> bool:
 def _code_of(text: str) -> str | None:
     """``text`` with each string and comment replaced by a placeholder, as CPython 3.11
     splits them off; None when a string is one this module does not vouch for."""
-    parts = _SPLIT_TOKENS.split(text)  # one scan gives the code and the tokens
+    parts = SPLIT_TOKENS.split(text)  # one scan gives the code and the tokens
     code = _PLACEHOLDER.join(parts[::2])
     if "'" in code or '"' in code:
         return None  # a quote that opens no string 3.11 can read
@@ -342,13 +342,13 @@ def _nesting_ok(code: str) -> bool:
     at each line end outside brackets (unbalanced brackets: ruff rejects the file).
 
     Both are read from the brackets with each pair opened and closed on one line taken
-    out (:func:`_cross_line_brackets`): the depth of the rest bounds the depth, and only
+    out (:func:`cross_line_brackets`): the depth of the rest bounds the depth, and only
     the lines that keep a bracket can open or close a logical line of several lines."""
     if not _starred_ok(code):
         return False
     symbols = code.translate(_NOT_SYMBOL)  # what may nest, closing brackets, line ends
     brackets = symbols.translate(BRACKETS_ONLY)
-    passes, rest = _cross_line_brackets(brackets)
+    passes, rest = cross_line_brackets(brackets)
     bound = passes + max(accumulate(map(_DEPTH.get, rest.replace("\n", "")), initial=0))
     if (
         bound >= MAX_DEPTH
@@ -366,7 +366,7 @@ def _nesting_ok(code: str) -> bool:
     )
 
 
-def _cross_line_brackets(brackets: str) -> tuple[int, str]:
+def cross_line_brackets(brackets: str) -> tuple[int, str]:
     """``brackets`` (:data:`BRACKETS_ONLY`) with each ``()`` taken out until none is left,
     and how many passes that took. Each pass lowers the deepest nesting by at most one (the
     bracket before the first deepest one stays), so the depth of ``brackets`` is at most
@@ -378,11 +378,10 @@ def _cross_line_brackets(brackets: str) -> tuple[int, str]:
     return passes, brackets
 
 
-def _logical_lines(rest: list[str], lines: list[str]) -> Iterator[tuple[int, int]]:
-    """The (first, last) indexes of the logical lines that may be longer than
-    :data:`.prefilter.MAX_NESTING_TOKENS`: those over several lines, found from ``rest``
-    (each line's brackets, :func:`_cross_line_brackets`), and the long lines outside them.
-    Lines after the last one outside brackets end no logical line."""
+def bracket_spans(rest: list[str]) -> tuple[list[tuple[int, int]], int]:
+    """The (first, last) indexes of the lines that make up each logical line over several
+    lines, read from ``rest``, what :func:`cross_line_brackets` leaves of each line's
+    brackets; and the first line of one left open at the end (else the number of lines)."""
     spans, depth, first = [], 0, 0
     for number in compress(range(len(rest)), rest):
         change = len(rest[number]) - 2 * rest[number].count(")")
@@ -391,8 +390,15 @@ def _logical_lines(rest: list[str], lines: list[str]) -> Iterator[tuple[int, int
         depth += change
         if change and not depth:
             spans.append((first, number))
+    return spans, first if depth else len(rest)
+
+
+def _logical_lines(rest: list[str], lines: list[str]) -> Iterator[tuple[int, int]]:
+    """The (first, last) indexes of the logical lines that may be longer than
+    :data:`.prefilter.MAX_NESTING_TOKENS`: those over several lines (:func:`bracket_spans`)
+    and the long lines outside them. One left open at the end is no logical line."""
+    spans, closed = bracket_spans(rest)
     yield from spans
-    closed = first if depth else len(lines)  # the lines that end a logical line
     if max(map(len, lines)) < MAX_NESTING_TOKENS:
         return
     starts = [first for first, _ in spans]
