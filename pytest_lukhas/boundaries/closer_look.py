@@ -86,6 +86,9 @@ _BAD_PREFIX = re.compile(
 )
 _F_PREFIXED = re.compile(r"\x01(?:(?<=[fF]\x01)|(?<=[fF][rR]\x01))")
 _FSTRING_PARTS = re.compile(r"""[{}()\[\]:!\\#'"]""")
+# an f-string's text whose fields are all names or attributes, each with an optional
+# conversion and a spec holding no field or backslash: what _FieldReader accepts at once
+_SIMPLE_FIELDS = re.compile(r"(?:[^{}]++|\{\{|\}\}|\{[\w.]++(?:![rsa])?+(?::[^{}\\]*+)?+\})*+")
 _YIELD_OPERAND = re.compile(  # a bare yield as an operand, which ruff's parser accepts
     rb"yield\b(?<![\w.]yield)[ \t]*(?:[!=<>]=|[<>/%@|&^.,]|(?:in|is|and|or|if|else)\b)"
 )
@@ -236,6 +239,8 @@ def _fstring_ok(token: str) -> bool:
         return True
     if len(inner) > MAX_NESTING_TOKENS or "\\N{" in inner:
         return False
+    if _SIMPLE_FIELDS.fullmatch(inner):
+        return True
     reader = _FieldReader(inner, triple)
     parts = _FSTRING_PARTS.finditer(inner)
     return all(reader.step(m.group(), m.start()) for m in parts) and not reader.fields
