@@ -63,10 +63,12 @@ NEEDS_AST = tuple(marker for group in _NEEDS_AST_BY_ANCHOR.values() for marker i
 def search_at(anchor: str, markers: tuple[str, ...]) -> re.Pattern[str]:
     """Any of ``markers``, each holding ``anchor``: the pattern starts at the anchor, looks
     one character back first (which turns most occurrences of the anchor away at once), then
-    for each marker behind and ahead."""
+    for each marker behind and ahead. Each marker is anchored at its last ``anchor``: one
+    that starts a marker (``__import__``) leaves nothing to look back at, and every
+    occurrence of the anchor then tries every marker."""
     branches, before_anchor = [], set()
     for marker in markers:
-        before, _, after = marker.partition(anchor)
+        before, _, after = marker.rpartition(anchor)
         branches.append(f"(?<={re.escape(before + anchor)}){re.escape(after)}")
         before_anchor.add(re.escape(before[-1:]))
     first = re.escape(anchor)
