@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from .closer_look import BRACKETS_ONLY, SPLIT_TOKENS, bracket_spans, cross_line_brackets
+from .closer_look import BRACKETS_ONLY, TOKENS, bracket_spans, cross_line_brackets
 from .parse import GUARDED, IN_TYPE_CHECKING
 
 _STRING_LINE = "\x02"  # starts a line that begins inside a string
@@ -70,7 +70,7 @@ def statements(text: str) -> list[tuple[int, int, str]] | None:
     begins inside brackets; the last are found from the brackets left open at line ends
     (:func:`.closer_look.cross_line_brackets`), so only the lines that keep one are read
     one by one."""
-    parts = SPLIT_TOKENS.split(text)  # code, token, code, ...
+    parts = TOKENS.split(text)  # code, token, code, ...
     parts[1::2] = [_blank(token) for token in parts[1::2]]
     code = "".join(parts)
     if not code.isascii():

@@ -69,14 +69,15 @@ _SYS = re.compile(
 _SYS_DEL = re.compile(r"del\b(?<!\wdel)")
 _SYS_LIST = re.compile(r"sys\b(?<![\w.]sys)" + _GAP + r"\." + _GAP + r"(?:meta_)?path")
 _LINE_SEPARATORS = ("\x85", "\u2028", "\u2029", "\ufeff")
-_STRING = (  # 3.11's string tokens, each branch starting at a quote
-    r"'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"
-    r'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""'
-    r"|'[^'\\\r\n]*(?:\\(?:\r\n|.)[^'\\\r\n]*)*'"
-    r'|"[^"\\\r\n]*(?:\\(?:\r\n|.)[^"\\\r\n]*)*"'
+# 3.11's string tokens, each branch after its opening quote
+_AFTER_QUOTE = (
+    r"(?<=')(?:''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''|[^'\\\r\n]*(?:\\(?:\r\n|.)[^'\\\r\n]*)*')"
+    r'|(?<=")(?:""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""|[^"\\\r\n]*(?:\\(?:\r\n|.)[^"\\\r\n]*)*")'
 )
-TOKENS = re.compile(rf"#[^\r\n]*|{_STRING}", re.DOTALL)
-SPLIT_TOKENS = re.compile(f"({TOKENS.pattern})", re.DOTALL)  # code, token, code, ...
+# Strings and comments; re.split gives code, token, code, ... A search skips to a set of
+# four characters or more by a bitmap, 15% faster than to the three that start a token:
+# "\x00" and "\x02" make up the set, and no branch follows them.
+TOKENS = re.compile(rf"([\x00\x02#'\"](?:{_AFTER_QUOTE}|(?<=#)[^\r\n]*))", re.DOTALL)
 _PLACEHOLDER = "\x01"  # a string or comment in the code (the text holds no control bytes)
 # a placeholder right after a name other than a string prefix (r u b br rb f fr rf, any
 # case): a t-string, or a name run into a string or comment
@@ -199,7 +200,7 @@ def _changes_sys_path(code: str) -> bool:
 def _code_of(text: str) -> str | None:
     """``text`` with each string and comment replaced by a placeholder, as CPython 3.11
     splits them off; None when a string is one this module does not vouch for."""
-    parts = SPLIT_TOKENS.split(text)  # one scan gives the code and the tokens
+    parts = TOKENS.split(text)  # one scan gives the code and the tokens
     code = _PLACEHOLDER.join(parts[::2])
     if "'" in code or '"' in code:
         return None  # a quote that opens no string 3.11 can read
