@@ -118,12 +118,13 @@ BRACKETS_ONLY = {c: None for c in range(128) if chr(c) not in "()[]{}\n"} | {
     ord("{"): "(",
 }
 _DEPTH = {"(": 1, ")": -1, "\n": 0}
-# a "*" after a bracket or white space: a search starting at a literal skips ahead ten times
-# faster than one starting at a set of characters; _starred_ok looks back for the bracket
-_STAR = re.compile(r"\*(?<=[(\[{ \t\r\n]\*)")
+# a "*" after a bracket, or after white space that follows a bracket or more white space
+# (not the one of "a * b"): a search starting at a literal skips ahead ten times faster
+# than one starting at a set of characters; _starred_ok looks back for the bracket
+_STAR = re.compile(r"\*(?:(?<=[(\[{]\*)|(?<=[(\[{ \t\r\n][ \t\r\n]\*))")
 _FOR = re.compile(r"for\b(?<!\wfor)")
 _NOT_NESTING = {c: None for c in range(128) if chr(c) not in ".([{+-*/%@&|^<>~"}
-_NOT_SYMBOL = {c: None for c in range(128) if chr(c) not in ".([{+-*/%@&|^<>~)]}\n"}
+_NOT_SYMBOL = bytes(c for c in range(128) if chr(c) not in ".([{+-*/%@&|^<>~)]}\n")
 _NESTING_WORDS = ("not", "lambda", "else", "await", "yield")  # counted anywhere: a bound
 
 
@@ -354,7 +355,8 @@ def _nesting_ok(code: str) -> bool:
     the lines that keep a bracket can open or close a logical line of several lines."""
     if not _starred_ok(code):
         return False
-    symbols = code.translate(_NOT_SYMBOL)  # what may nest, closing brackets, line ends
+    # what may nest, closing brackets, line ends (bytes.translate: a third faster)
+    symbols = code.encode().translate(None, _NOT_SYMBOL).decode()
     brackets = symbols.translate(BRACKETS_ONLY)
     passes, rest = cross_line_brackets(brackets)
     bound = passes + max(accumulate(map(_DEPTH.get, rest.replace("\n", "")), initial=0))
