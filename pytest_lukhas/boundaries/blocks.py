@@ -28,6 +28,7 @@ from .closer_look import BRACKETS_ONLY, TOKENS, bracket_spans, cross_line_bracke
 from .parse import GUARDED, IN_TYPE_CHECKING
 
 _STRING_LINE = "\x02"  # starts a line that begins inside a string
+_LINE_END_BACKSLASH = re.compile(r"\\\r*\n")
 _TRANSPARENT = frozenset(
     {"else", "except", "finally", "def", "class", "for", "while", "with", "async", "match",
      "case"}
@@ -76,7 +77,7 @@ def statements(text: str) -> list[tuple[int, int, str]] | None:
     if not code.isascii():
         return None  # names CPython reads in NFKC
     lines = code.split("\n")
-    skipped = _inside_brackets(code) | (_continued(lines) if "\\" in code else set())
+    skipped = _inside_brackets(code) | _continued(code)
     found = [
         (number, len(line) - len(line.lstrip()), stripped)
         for number, line in enumerate(lines, start=1)
@@ -104,9 +105,15 @@ def _inside_brackets(code: str) -> set[int]:
     return inside
 
 
-def _continued(lines: list[str]) -> set[int]:
+def _continued(code: str) -> set[int]:
     """The lines (1-based) after a line that ends in a backslash."""
-    return {number + 2 for number, line in enumerate(lines) if line.rstrip("\r").endswith("\\")}
+    continued: set[int] = set()
+    line, counted = 1, 0  # the line holding ``counted``
+    for backslash in _LINE_END_BACKSLASH.finditer(code):
+        line += code.count("\n", counted, backslash.start())
+        counted = backslash.start()
+        continued.add(line + 1)
+    return continued
 
 
 def _flags_at(
