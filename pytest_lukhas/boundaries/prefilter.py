@@ -48,13 +48,14 @@ MAX_OPENING_BRACKETS = 200
 # get_loader find_loader SourceFileLoader SourcelessFileLoader resolve_name load_source
 # walk_packages addsitedir environ putenv TYPE_CHECKING ImportError ModuleNotFoundError
 # Exception except allow-import
-# grouped by the rare character their search starts at.
+# grouped by the rare character their search starts at, the groups most real files hold
+# first (a file is turned away at the first search that finds something).
 _NEEDS_AST_BY_ANCHOR = {
+    "E": ("Error",),
+    "p": ("spec", "xcept"),
     "_": ("import_", "run_", "load_", "walk_", "TYPE_"),
     "v": ("resolve", "env"),
     "d": ("oader", "sitedir"),
-    "p": ("spec", "xcept"),
-    "E": ("Error",),
     "-": ("allow-",),
 }
 NEEDS_AST = tuple(marker for group in _NEEDS_AST_BY_ANCHOR.values() for marker in group)
