@@ -68,20 +68,20 @@ def statements(text: str) -> list[tuple[int, int, str]] | None:
     has a tab in an indentation or a non-ASCII name.
 
     A line starts one unless it is blank, begins inside a string, follows a backslash, or
-    begins inside brackets; the last are found from the brackets left open at line ends
-    (:func:`.closer_look.cross_line_brackets`), so only the lines that keep one are read
-    one by one."""
+    begins inside brackets; the last two are blanked out first, the brackets left open at
+    line ends found from :func:`.closer_look.cross_line_brackets` (only the lines that
+    keep one are read one by one)."""
     parts = TOKENS.split(text)  # code, token, code, ...
     parts[1::2] = [_blank(token) for token in parts[1::2]]
     code = "".join(parts)
     if not code.isascii():
         return None  # names CPython reads in NFKC
     lines = code.split("\n")
-    skipped = _inside_brackets(code) | _continued(code)
+    _blank_continued_lines(code, lines)
     found = [
         (number, len(line) - len(line.lstrip()), stripped)
         for number, line in enumerate(lines, start=1)
-        if (stripped := line.strip()) and line[0] != _STRING_LINE and number not in skipped
+        if (stripped := line.strip()) and line[0] != _STRING_LINE
     ]
     if "\t" in code and any("\t" in lines[line - 1][:indent] for line, indent, _ in found):
         return None
@@ -95,25 +95,20 @@ def _blank(token: str) -> str:
     return "\x01" + ("\n" + _STRING_LINE) * token.count("\n")
 
 
-def _inside_brackets(code: str) -> set[int]:
-    """The lines (1-based) that begin inside brackets."""
+def _blank_continued_lines(code: str, lines: list[str]) -> None:
+    """Blank out the ``lines`` of ``code`` that begin inside brackets or after a line that
+    ends in a backslash."""
     rest = cross_line_brackets(code.translate(BRACKETS_ONLY))[1].split("\n")
     spans, open_from = bracket_spans(rest)
-    inside = set(range(open_from + 2, len(rest) + 1))
+    if open_from < len(lines):
+        spans.append((open_from, len(lines) - 1))
     for first, last in spans:
-        inside.update(range(first + 2, last + 2))
-    return inside
-
-
-def _continued(code: str) -> set[int]:
-    """The lines (1-based) after a line that ends in a backslash."""
-    continued: set[int] = set()
-    line, counted = 1, 0  # the line holding ``counted``
+        lines[first + 1 : last + 1] = [""] * (last - first)
+    line, counted = 0, 0  # the index of the line holding ``counted``
     for backslash in _LINE_END_BACKSLASH.finditer(code):
         line += code.count("\n", counted, backslash.start())
         counted = backslash.start()
-        continued.add(line + 1)
-    return continued
+        lines[line + 1] = ""
 
 
 def _flags_at(
