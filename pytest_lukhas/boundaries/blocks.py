@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import re
 
-from .closer_look import BRACKETS_ONLY, TOKENS
+from .closer_look import BRACKETS_ONLY, TOKENS, bracket_spans, cross_line_brackets
 from .parse import GUARDED, IN_TYPE_CHECKING
 
 _STRING_LINE = "\x02"  # starts a line that begins inside a string
+_LINE_END_BACKSLASH = re.compile(r"\\\r*\n")
 _TRANSPARENT = frozenset(
     {"else", "except", "finally", "def", "class", "for", "while", "with", "async", "match",
      "case"}
@@ -64,35 +65,50 @@ def import_flags(
 
 def statements(text: str) -> list[tuple[int, int, str]] | None:
     """(line, indentation, code) of each line that starts a statement; None when the code
-    has a tab in an indentation or a non-ASCII name."""
-    code = TOKENS.sub(_blank, text)
+    has a tab in an indentation or a non-ASCII name.
+
+    A line starts one unless it is blank, begins inside a string, follows a backslash, or
+    begins inside brackets; the last two are blanked out first, the brackets left open at
+    line ends found from :func:`.closer_look.cross_line_brackets` (only the lines that
+    keep one are read one by one)."""
+    parts = TOKENS.split(text)  # code, token, code, ...
+    parts[1::2] = [_blank(token) for token in parts[1::2]]
+    code = "".join(parts)
     if not code.isascii():
         return None  # names CPython reads in NFKC
     lines = code.split("\n")
-    brackets = code.translate(BRACKETS_ONLY).split("\n")
-    found: list[tuple[int, int, str]] = []
-    depth, continued = 0, False
-    for number, (raw, line_brackets) in enumerate(zip(lines, brackets, strict=True), start=1):
-        line = raw.rstrip("\r")
-        if depth == 0 and not continued and line and line[0] != _STRING_LINE:
-            stripped = line.lstrip()
-            if stripped:
-                indentation = line[: len(line) - len(stripped)]
-                if "\t" in indentation:
-                    return None
-                found.append((number, len(indentation), stripped.rstrip()))
-        if line_brackets:
-            depth += len(line_brackets) - 2 * line_brackets.count(")")
-        continued = line.endswith("\\")
+    _blank_continued_lines(code, lines)
+    found = [
+        (number, len(line) - len(line.lstrip()), stripped)
+        for number, line in enumerate(lines, start=1)
+        if (stripped := line.strip()) and line[0] != _STRING_LINE
+    ]
+    if "\t" in code and any("\t" in lines[line - 1][:indent] for line, indent, _ in found):
+        return None
     return found
 
 
-def _blank(match: re.Match[str]) -> str:
+def _blank(token: str) -> str:
     """Nothing for a comment; for a string, a placeholder that keeps its lines."""
-    token = match.group()
     if token[0] == "#":
         return ""
     return "\x01" + ("\n" + _STRING_LINE) * token.count("\n")
+
+
+def _blank_continued_lines(code: str, lines: list[str]) -> None:
+    """Blank out the ``lines`` of ``code`` that begin inside brackets or after a line that
+    ends in a backslash."""
+    rest = cross_line_brackets(code.translate(BRACKETS_ONLY))[1].split("\n")
+    spans, open_from = bracket_spans(rest)
+    if open_from < len(lines):
+        spans.append((open_from, len(lines) - 1))
+    for first, last in spans:
+        lines[first + 1 : last + 1] = [""] * (last - first)
+    line, counted = 0, 0  # the index of the line holding ``counted``
+    for backslash in _LINE_END_BACKSLASH.finditer(code):
+        line += code.count("\n", counted, backslash.start())
+        counted = backslash.start()
+        lines[line + 1] = ""
 
 
 def _flags_at(

@@ -37,7 +37,7 @@ def read_back(data: bytes, starts: set[int], mode: tuple[int, int | None]) -> Fi
     if parse is None or mode[0] == ANYWHERE:
         return parse
     text = data.decode("utf-8")
-    lines = data.split(b"\n")
+    lines = data.split(b"\n", max((i[0] for i in parse[1]), default=0))  # then the rest
     indented = sorted({i[0] for i in parse[1] if lines[i[0] - 1][:1] in (b" ", b"\t")})
     if not indented and mode[0] != STATEMENTS:
         return parse  # nothing a block could flag, no loader to look for

@@ -48,13 +48,14 @@ MAX_OPENING_BRACKETS = 200
 # get_loader find_loader SourceFileLoader SourcelessFileLoader resolve_name load_source
 # walk_packages addsitedir environ putenv TYPE_CHECKING ImportError ModuleNotFoundError
 # Exception except allow-import
-# grouped by the rare character their search starts at.
+# grouped by the rare character their search starts at, the groups most real files hold
+# first (a file is turned away at the first search that finds something).
 _NEEDS_AST_BY_ANCHOR = {
+    "E": ("Error",),
+    "p": ("spec", "xcept"),
     "_": ("import_", "run_", "load_", "walk_", "TYPE_"),
     "v": ("resolve", "env"),
     "d": ("oader", "sitedir"),
-    "p": ("spec", "xcept"),
-    "E": ("Error",),
     "-": ("allow-",),
 }
 NEEDS_AST = tuple(marker for group in _NEEDS_AST_BY_ANCHOR.values() for marker in group)
@@ -63,10 +64,12 @@ NEEDS_AST = tuple(marker for group in _NEEDS_AST_BY_ANCHOR.values() for marker i
 def search_at(anchor: str, markers: tuple[str, ...]) -> re.Pattern[str]:
     """Any of ``markers``, each holding ``anchor``: the pattern starts at the anchor, looks
     one character back first (which turns most occurrences of the anchor away at once), then
-    for each marker behind and ahead."""
+    for each marker behind and ahead. Each marker is anchored at its last ``anchor``: one
+    that starts a marker (``__import__``) leaves nothing to look back at, and every
+    occurrence of the anchor then tries every marker."""
     branches, before_anchor = [], set()
     for marker in markers:
-        before, _, after = marker.partition(anchor)
+        before, _, after = marker.rpartition(anchor)
         branches.append(f"(?<={re.escape(before + anchor)}){re.escape(after)}")
         before_anchor.add(re.escape(before[-1:]))
     first = re.escape(anchor)
