@@ -208,5 +208,7 @@ def top_level_spans(found: list[tuple[int, int, str]], last_line: int) -> list[t
         if not after_decorator and not (word and word.group() in _CLAUSES):
             starts.append(line)
         after_decorator = code.startswith("@")
+    if not starts:
+        return []  # comments and blank lines only
     ends = [start - 1 for start in starts[1:]] + [last_line]
     return list(zip(starts, ends, strict=True))

@@ -106,6 +106,7 @@ def test_the_closer_look_lets_the_rest_through(source, mode):
         "    except ImportError:\n        import b\n    else:\n        pass\n",
         "from importlib import import_module as im\nif x:\n    pass\nelse:\n    im('a.b')\n",
         "import sys\nprint(f\"{sys.path.append('x')}\")\n",
+        "\n# importlib.import_module('m') in a file with no statement\n",
     ],
 )  # fmt: skip
 def test_files_that_name_dynamic_loaders_get_those_statements_parsed(tmp_path, source):
