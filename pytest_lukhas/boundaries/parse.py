@@ -32,8 +32,6 @@ PRAGMA = re.compile(r"#\s*lukhas:\s*allow-import\b(?:\(([^)]*)\))?")
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 FileParse = tuple[Any, ...]
-_SPLIT_ALL_UP_TO = 8192  # bytes of a file whose lines are all split at once
-_LINES_PAST_LAST_START = 100  # lines split off past the last import statement at first
 _NEWLINE = re.compile("\r\n|\r|\n")  # CPython's line ends (str.splitlines() knows more)
 _LOOPS_AND_BLOCKS = (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.ClassDef)
 
@@ -83,32 +81,14 @@ def parse_import_lines(
     module it does not know."""
     if (data.count(b"import") if statements is None else statements) != len(starts):
         return None
-    # Most of a long file comes after its last import: the lines up to a little past it are
-    # read first (splitting the rest costs more than reading the imports); when a statement
-    # is not read back from them (it may run past them), all the lines are.
-    last = -1  # split all lines
-    if len(data) > _SPLIT_ALL_UP_TO:
-        last = max(starts, default=0) + _LINES_PAST_LAST_START
-    lines = data.split(b"\n", last)
-    if 0 <= last < len(lines):  # the last item holds the rest of the file
-        imports = _import_records(starts, lines[:last])
-        if imports is not None:
-            return (None, tuple(imports), (), (), ())
-        lines = data.split(b"\n")
-    imports = _import_records(starts, lines)
-    return None if imports is None else (None, tuple(imports), (), (), ())
-
-
-def _import_records(starts: set[int], lines: list[bytes]) -> list[tuple[Any, ...]] | None:
-    """The records of the import statements starting on ``starts`` of ``lines``, or None
-    when one is not read back whole (:func:`.importline.statement_records`)."""
+    lines = data.split(b"\n")
     imports: list[tuple[Any, ...]] = []
     for line in sorted(starts):
         found = importline.statement_records(line, lines)
         if found is None:
             return None
         imports += found[0]
-    return imports
+    return (None, tuple(imports), (), (), ())
 
 
 def source_lines(text: str) -> list[str]:
